@@ -1,0 +1,85 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/breachdesk/breachdesk"
+	"github.com/jackc/pgx/v5"
+)
+
+// Ensure the service implements the interface.
+var _ breachdesk.OrganizationService = (*OrganizationService)(nil)
+
+// OrganizationService stores the organization in PostgreSQL.
+type OrganizationService struct {
+	db *DB
+}
+
+// NewOrganizationService returns a service backed by db.
+func NewOrganizationService(db *DB) *OrganizationService {
+	return &OrganizationService{db: db}
+}
+
+// FindOrganization returns the organization, or not_found before it is set.
+func (s *OrganizationService) FindOrganization(ctx context.Context) (*breachdesk.Organization, error) {
+	tx, err := s.db.BeginTx(ctx, readOnly)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(ctx)
+	org, err := findOrganization(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("find organization: %w", err)
+	}
+	return org, nil
+}
+
+// SetOrganization creates or replaces the organization.
+func (s *OrganizationService) SetOrganization(ctx context.Context, org *breachdesk.Organization) error {
+	tx, err := s.db.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if err := setOrganization(ctx, tx, org); err != nil {
+		return fmt.Errorf("set organization: %w", err)
+	}
+	return tx.Commit(ctx)
+}
+
+func findOrganization(ctx context.Context, tx *Tx) (*breachdesk.Organization, error) {
+	var org breachdesk.Organization
+	err := tx.QueryRow(ctx, `
+		SELECT name, country, dpo_name, dpo_email, dpo_phone, language, created_at, updated_at
+		FROM organization WHERE id = 1`,
+	).Scan(&org.Name, &org.Country, &org.DPOName, &org.DPOEmail, &org.DPOPhone, &org.Language, &org.CreatedAt, &org.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, breachdesk.Errorf(breachdesk.ENotFound, "The organization has not been set up yet: run `breachdesk org set`.")
+	} else if err != nil {
+		return nil, FormatError(err)
+	}
+	org.CreatedAt, org.UpdatedAt = org.CreatedAt.UTC(), org.UpdatedAt.UTC()
+	return &org, nil
+}
+
+func setOrganization(ctx context.Context, tx *Tx, org *breachdesk.Organization) error {
+	org.Normalize()
+	if err := org.Validate(); err != nil {
+		return err
+	}
+	// The row lock makes two concurrent SetOrganization calls take turns.
+	err := tx.QueryRow(ctx, `
+		INSERT INTO organization (id, name, country, dpo_name, dpo_email, dpo_phone, language, created_at, updated_at)
+		VALUES (1, $1, $2, $3, $4, $5, $6, $7, $7)
+		ON CONFLICT (id) DO UPDATE SET
+			name = excluded.name, country = excluded.country, dpo_name = excluded.dpo_name,
+			dpo_email = excluded.dpo_email, dpo_phone = excluded.dpo_phone,
+			language = excluded.language, updated_at = excluded.updated_at
+		RETURNING created_at, updated_at`,
+		org.Name, org.Country, org.DPOName, org.DPOEmail, org.DPOPhone, org.Language, tx.now,
+	).Scan(&org.CreatedAt, &org.UpdatedAt)
+	org.CreatedAt, org.UpdatedAt = org.CreatedAt.UTC(), org.UpdatedAt.UTC()
+	return FormatError(err)
+}

@@ -1,0 +1,84 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/breachdesk/breachdesk/internal/storetest"
+	"github.com/breachdesk/breachdesk/postgres"
+	"github.com/jackc/pgx/v5"
+)
+
+// MustOpenDB opens the server named by BREACHDESK_TEST_POSTGRES in a new
+// schema of its own, dropped when the test ends. Without the variable the
+// test is skipped, except under CI, where a skipped backend is a failure.
+func MustOpenDB(tb testing.TB, now func() time.Time) *postgres.DB {
+	tb.Helper()
+	base := os.Getenv("BREACHDESK_TEST_POSTGRES")
+	if base == "" {
+		if os.Getenv("CI") != "" {
+			tb.Fatal("BREACHDESK_TEST_POSTGRES is not set under CI: the PostgreSQL backend would go untested")
+		}
+		tb.Skip("PostgreSQL tests skipped: set BREACHDESK_TEST_POSTGRES to a DSN such as postgres://postgres@127.0.0.1:5432/test")
+	}
+	ctx := context.Background()
+	schema := "test_" + strings.ToLower(rand.Text()[:12])
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		tb.Fatalf("connect to BREACHDESK_TEST_POSTGRES: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			tb.Error(err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			tb.Error(err)
+		}
+	})
+
+	db := postgres.NewDB(withSearchPath(tb, base, schema))
+	db.Now = now
+	if err := db.Open(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// withSearchPath returns dsn set to use schema.
+func withSearchPath(tb testing.TB, dsn, schema string) string {
+	if strings.Contains(dsn, "://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return fmt.Sprintf("%s search_path=%s", dsn, schema)
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Exercise(t, func(t *testing.T, now func() time.Time) storetest.Store {
+		db := MustOpenDB(t, now)
+		return storetest.Store{
+			Organizations: postgres.NewOrganizationService(db),
+			Incidents:     postgres.NewIncidentService(db),
+		}
+	})
+}
