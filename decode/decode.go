@@ -235,6 +235,19 @@ func (doc *Document) Has(key string) bool {
 	return false
 }
 
+// Reject returns an invalid error for the first of keys the document gives:
+// fields such as id and created_at that breachdesk sets itself.
+func (doc *Document) Reject(keys ...string) error {
+	for _, f := range doc.fields {
+		for _, k := range keys {
+			if f.key == k {
+				return doc.errorAt(f.line, k, "is set by breachdesk and cannot be given")
+			}
+		}
+	}
+	return nil
+}
+
 // Locate returns err with the document's name and the line of the field it
 // names put in front of its message, so that a validation error found after
 // decoding points into the file like a decoding error does. Errors that name

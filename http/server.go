@@ -1,0 +1,174 @@
+package http
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/breachdesk/breachdesk"
+)
+
+// Limits that keep slow or oversized requests from tying up the server.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 30 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+	// MaxBodyBytes caps a JSON request body.
+	MaxBodyBytes = 1 << 20
+	// shutdownTimeout bounds how long Close waits for requests in flight.
+	shutdownTimeout = 15 * time.Second
+)
+
+// Server serves the console and API on Addr and the public pages on
+// PublicAddr. Set the services and addresses, then call Open.
+type Server struct {
+	console, public     *http.Server
+	consoleLn, publicLn net.Listener
+
+	// Addr is where the staff console and the JSON API listen.
+	Addr string
+	// PublicAddr is where the pages for affected people listen.
+	PublicAddr string
+
+	Logger *slog.Logger
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+
+	OrganizationService breachdesk.OrganizationService
+	IncidentService     breachdesk.IncidentService
+}
+
+// NewServer returns a server with a discarding logger and the real clock.
+func NewServer() *Server {
+	return &Server{Logger: slog.New(slog.DiscardHandler), Now: time.Now}
+}
+
+// Open starts listening on both addresses and serves in the background.
+// An address ending in :0 gets a free port; see URL and PublicURL.
+func (s *Server) Open() (err error) {
+	if s.consoleLn, err = net.Listen("tcp", s.Addr); err != nil {
+		return fmt.Errorf("listen on %s: %w", s.Addr, err)
+	}
+	if s.publicLn, err = net.Listen("tcp", s.PublicAddr); err != nil {
+		s.consoleLn.Close()
+		return fmt.Errorf("listen on %s: %w", s.PublicAddr, err)
+	}
+	s.console = s.newHTTPServer(s.consoleRoutes())
+	s.public = s.newHTTPServer(s.publicRoutes())
+	for srv, ln := range map[*http.Server]net.Listener{s.console: s.consoleLn, s.public: s.publicLn} {
+		go func() {
+			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				s.Logger.Error("server stopped", slog.String("addr", ln.Addr().String()), slog.Any("error", err))
+			}
+		}()
+	}
+	return nil
+}
+
+func (s *Server) newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           s.recoverPanics(s.logRequests(securityHeaders(h))),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn),
+	}
+}
+
+// Close stops accepting connections and waits for requests in flight to
+// finish, up to a bound. It is safe to call more than once.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	var errs []error
+	for _, srv := range []*http.Server{s.console, s.public} {
+		if srv != nil {
+			errs = append(errs, srv.Shutdown(ctx))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// URL returns the base URL of the console listener.
+func (s *Server) URL() string { return "http://" + s.consoleLn.Addr().String() }
+
+// PublicURL returns the base URL of the public listener.
+func (s *Server) PublicURL() string { return "http://" + s.publicLn.Addr().String() }
+
+// handleHealthz answers that the process is up.
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// securityHeaders sets the headers every answer carries.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// statusRecorder remembers the status a handler wrote, for the log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += n
+	return n, err
+}
+
+// logRequests logs one line per request: method, path, status, size and
+// duration. Query strings and bodies are never logged, as they can carry
+// personal data.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := s.Now()
+		rec := &statusRecorder{ResponseWriter: w}
+		next.ServeHTTP(rec, r)
+		s.Logger.InfoContext(r.Context(), "request",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),
+			slog.Duration("duration", s.Now().Sub(start)))
+	})
+}
+
+// recoverPanics turns a panic in a handler into an internal error answer
+// instead of a dropped connection, and logs it.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.Error(w, r, fmt.Errorf("panic: %v", v))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
