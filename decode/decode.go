@@ -366,6 +366,9 @@ func plural(s string) string {
 }
 
 func article(jsonKind string) string {
+	if strings.HasPrefix(jsonKind, "number ") {
+		return "the " + jsonKind // json reports "number 1.5" for a fraction
+	}
 	switch jsonKind {
 	case "array", "object":
 		return "an " + jsonKind

@@ -82,3 +82,45 @@ func TestConformance(t *testing.T) {
 		}
 	})
 }
+
+func TestOpenConcurrentlyMigratesOnce(t *testing.T) {
+	first := MustOpenDB(t, time.Now)
+	// MustOpenDB made a fresh schema; open it from several processes' worth
+	// of pools at once, as workers starting together would.
+	dsn := first.DSN
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			db := postgres.NewDB(dsn)
+			err := db.Open(context.Background())
+			db.Close()
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatalf("concurrent Open() = %v", err)
+		}
+	}
+	if v, err := first.Version(context.Background()); err != nil || v < 1 {
+		t.Fatalf("Version() = %d, %v", v, err)
+	}
+}
+
+func TestOpenErrNewerSchema(t *testing.T) {
+	db := MustOpenDB(t, time.Now)
+	conn, err := pgx.Connect(context.Background(), db.DSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(context.Background(), `INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, '9999_future.sql', now())`); err != nil {
+		t.Fatal(err)
+	}
+	again := postgres.NewDB(db.DSN)
+	err = again.Open(context.Background())
+	again.Close()
+	if err == nil || !strings.Contains(err.Error(), "upgrade breachdesk") {
+		t.Fatalf("Open() = %v, want a refusal to use a newer schema", err)
+	}
+}

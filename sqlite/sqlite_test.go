@@ -1,9 +1,11 @@
 package sqlite_test
 
 import (
+	"database/sql"
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,6 +46,53 @@ func TestConformance(t *testing.T) {
 		return storetest.Store{
 			Organizations: sqlite.NewOrganizationService(db),
 			Incidents:     sqlite.NewIncidentService(db),
+		}
+	})
+}
+
+func TestOpen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bd.db")
+	open := func() (*sqlite.DB, error) {
+		db := sqlite.NewDB(path)
+		return db, db.Open()
+	}
+	t.Run("ReopenKeepsVersion", func(t *testing.T) {
+		for range 2 {
+			db, err := open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v, err := db.Version(t.Context()); err != nil || v < 1 {
+				t.Fatalf("Version() = %d, %v; want at least 1", v, err)
+			}
+			db.Close()
+		}
+	})
+	t.Run("ErrNewerSchema", func(t *testing.T) {
+		raw, err := sql.Open("sqlite3", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := raw.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, '9999_future.sql', '2030-01-01T00:00:00Z')`); err != nil {
+			t.Fatal(err)
+		}
+		raw.Close()
+		db, err := open()
+		if err == nil {
+			db.Close()
+			t.Fatal("Open() of a database from a newer breachdesk succeeded")
+		}
+		if !strings.Contains(err.Error(), "upgrade breachdesk") {
+			t.Fatalf("Open() error = %v, want advice to upgrade", err)
+		}
+	})
+	t.Run("ErrNotADatabase", func(t *testing.T) {
+		bad := filepath.Join(t.TempDir(), "notes.txt")
+		os.WriteFile(bad, []byte(strings.Repeat("not a database\n", 100)), 0o600)
+		db := sqlite.NewDB(bad)
+		if err := db.Open(); err == nil {
+			db.Close()
+			t.Fatal("Open() of a text file succeeded")
 		}
 	})
 }
