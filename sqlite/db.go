@@ -8,7 +8,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -51,6 +53,9 @@ func (db *DB) Open() (err error) {
 		// A shared-cache name keeps one in-memory database across both pools.
 		db.Path = fmt.Sprintf("file:memdb%d?mode=memory&cache=shared", time.Now().UnixNano())
 	}
+	if err := createPrivate(db.Path); err != nil {
+		return err
+	}
 	if db.write, err = sql.Open("sqlite3", dsn(db.Path, "immediate")); err != nil {
 		return err
 	}
@@ -68,6 +73,22 @@ func (db *DB) Open() (err error) {
 		return fmt.Errorf("migrate %s: %w", db.Path, err)
 	}
 	return nil
+}
+
+// createPrivate creates a missing database file readable by its owner only:
+// it will hold incident records and encrypted personal data. SQLite gives
+// its -wal and -shm files the same permissions.
+func createPrivate(path string) error {
+	if strings.HasPrefix(path, "file:") {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	return f.Close()
 }
 
 // dsn adds the connection settings every connection needs: WAL so readers

@@ -96,3 +96,14 @@ func TestOpen(t *testing.T) {
 		}
 	})
 }
+
+func TestOpenCreatesPrivateFile(t *testing.T) {
+	db := MustOpenDB(t, time.Now)
+	info, err := os.Stat(db.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := info.Mode().Perm(); perm != 0o600 {
+		t.Fatalf("database file mode = %o, want 600: it holds personal data", perm)
+	}
+}
