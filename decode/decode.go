@@ -225,6 +225,39 @@ func (doc *Document) Decode(v any) error {
 	return nil
 }
 
+// JSON returns the document as one JSON object, fields in their order.
+func (doc *Document) JSON() []byte {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range doc.fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		key, _ := json.Marshal(f.key) // a string always marshals
+		b.Write(key)
+		b.WriteByte(':')
+		b.Write(f.raw)
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
+// Line returns the line where the field key is written, or 0.
+func (doc *Document) Line(key string) int {
+	for _, f := range doc.fields {
+		if f.key == key {
+			return f.line
+		}
+	}
+	return 0
+}
+
+// Errorf returns an invalid error about the field key, located at its line
+// like the document's own errors.
+func (doc *Document) Errorf(key, format string, args ...any) error {
+	return doc.errorAt(doc.Line(key), key, format, args...)
+}
+
 // Has reports whether the document gives the field key.
 func (doc *Document) Has(key string) bool {
 	for _, f := range doc.fields {
