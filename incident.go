@@ -2,6 +2,7 @@ package breachdesk
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -61,8 +62,20 @@ type Incident struct {
 	// affected, or processing is cross-border in the GDPR sense.
 	CrossBorder *bool `json:"cross_border,omitempty"`
 
+	// AuthorityNotifiedAt and IndividualsNotifiedAt are the times of the
+	// first authority_notified and individuals_notified events on the
+	// timeline. They are read from the timeline, never set directly.
+	AuthorityNotifiedAt   *time.Time `json:"authority_notified_at,omitempty"`
+	IndividualsNotifiedAt *time.Time `json:"individuals_notified_at,omitempty"`
+
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// IncidentReadOnlyFields returns the incident fields that breachdesk sets
+// itself and that an incident file may not give.
+func IncidentReadOnlyFields() []string {
+	return []string{"id", "authority_notified_at", "individuals_notified_at", "created_at", "updated_at"}
 }
 
 // IncidentStatus is where an incident stands in the response.
@@ -246,13 +259,89 @@ func (inc *Incident) Warnings() []string {
 	return warnings
 }
 
-// NotificationDeadline returns the end of the GDPR Art. 33(1) window, 72
-// hours after the controller became aware, and false while AwareAt is unknown.
-func (inc *Incident) NotificationDeadline() (time.Time, bool) {
+// NotificationWindow is the GDPR Art. 33(1) time limit for notifying the
+// supervisory authority: 72 hours from becoming aware.
+const NotificationWindow = 72 * time.Hour
+
+// NotificationClock is the state of the 72-hour window at one moment.
+type NotificationClock struct {
+	AwareAt  time.Time `json:"aware_at"`
+	Deadline time.Time `json:"deadline"`
+	// SecondsLeft is the time left until the deadline at the moment the
+	// clock was read; negative when the deadline has passed.
+	SecondsLeft int64 `json:"seconds_left"`
+	// NotifiedAt is when the authority was notified, from the timeline.
+	NotifiedAt *time.Time `json:"notified_at,omitempty"`
+	// Late is true when the deadline passed before the authority was
+	// notified; Art. 33(1) then requires the reasons for the delay.
+	Late bool `json:"late"`
+	// Text says the same in words, such as "41h12m left".
+	Text string `json:"text"`
+}
+
+// NotificationClock returns the 72-hour clock at now, or nil while the
+// moment of awareness is unknown.
+func (inc *Incident) NotificationClock(now time.Time) *NotificationClock {
 	if inc.AwareAt == nil {
-		return time.Time{}, false
+		return nil
 	}
-	return inc.AwareAt.Add(72 * time.Hour), true
+	c := &NotificationClock{AwareAt: *inc.AwareAt, Deadline: inc.AwareAt.Add(NotificationWindow), NotifiedAt: inc.AuthorityNotifiedAt}
+	left := c.Deadline.Sub(now).Truncate(time.Second)
+	c.SecondsLeft = int64(left / time.Second)
+	switch {
+	case c.NotifiedAt != nil:
+		took := c.NotifiedAt.Sub(c.AwareAt).Truncate(time.Minute)
+		c.Late = c.NotifiedAt.After(c.Deadline)
+		if c.Late {
+			c.Text = fmt.Sprintf("authority notified %s after awareness, %s late: give the reasons for the delay", formatHours(took), formatHours(c.NotifiedAt.Sub(c.Deadline)))
+		} else {
+			c.Text = fmt.Sprintf("authority notified %s after awareness, within 72 hours", formatHours(took))
+		}
+	case left >= 0:
+		c.Text = formatHours(left) + " left to notify the authority"
+	default:
+		c.Late = true
+		c.Text = "overdue by " + formatHours(-left) + ": notify the authority now and give the reasons for the delay"
+	}
+	return c
+}
+
+// formatHours writes a duration as hours and minutes, such as 41h12m.
+func formatHours(d time.Duration) string {
+	d = d.Truncate(time.Minute)
+	return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
+
+// IncidentChanges returns a field_changed event for each field that differs
+// between before and after, in field order. Fields breachdesk sets itself
+// are not compared.
+func IncidentChanges(before, after *Incident) []*IncidentEvent {
+	b, a := incidentFields(before), incidentFields(after)
+	var keys []string
+	for k := range a {
+		keys = append(keys, k)
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	var events []*IncidentEvent
+	for _, k := range keys {
+		if slices.Contains(IncidentReadOnlyFields(), k) || string(a[k]) == string(b[k]) {
+			continue
+		}
+		events = append(events, &IncidentEvent{IncidentID: after.ID, Kind: EventFieldChanged, Field: k, Before: string(b[k]), After: string(a[k])})
+	}
+	return events
+}
+
+func incidentFields(inc *Incident) map[string]json.RawMessage {
+	data, _ := json.Marshal(inc) // an Incident always marshals
+	var fields map[string]json.RawMessage
+	json.Unmarshal(data, &fields)
+	return fields
 }
 
 func checkOne(field, value string, allowed []string) error {

@@ -2,6 +2,7 @@ package breachdesk_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,13 +117,56 @@ func TestIncidentUpdateApply(t *testing.T) {
 	}
 }
 
-func TestNotificationDeadline(t *testing.T) {
+func TestNotificationClock(t *testing.T) {
 	inc := &breachdesk.Incident{}
-	if _, ok := inc.NotificationDeadline(); ok {
-		t.Fatal("NotificationDeadline() ok without aware_at")
+	now := *at("2026-11-21T12:30:00Z")
+	if c := inc.NotificationClock(now); c != nil {
+		t.Fatalf("NotificationClock() without aware_at = %+v, want nil", c)
 	}
 	inc.AwareAt = at("2026-11-20T10:00:00Z")
-	if got, _ := inc.NotificationDeadline(); !got.Equal(*at("2026-11-23T10:00:00Z")) {
-		t.Fatalf("NotificationDeadline() = %v, want 72 hours after aware_at", got)
+	for _, tt := range []struct {
+		name     string
+		now      string
+		notified *time.Time
+		left     int64
+		late     bool
+		text     string
+	}{
+		{"Running", "2026-11-21T12:30:00Z", nil, (45*3600 + 30*60), false, "45h30m left to notify the authority"},
+		{"Overdue", "2026-11-23T11:15:00Z", nil, -(3600 + 15*60), true, "overdue by 1h15m"},
+		{"NotifiedInTime", "2026-11-25T00:00:00Z", at("2026-11-22T09:00:00Z"), -(38 * 3600), false, "authority notified 47h00m after awareness, within 72 hours"},
+		{"NotifiedLate", "2026-11-25T00:00:00Z", at("2026-11-23T16:00:00Z"), -(38 * 3600), true, "authority notified 78h00m after awareness, 6h00m late"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			inc.AuthorityNotifiedAt = tt.notified
+			c := inc.NotificationClock(*at(tt.now))
+			if !c.Deadline.Equal(*at("2026-11-23T10:00:00Z")) {
+				t.Errorf("Deadline = %v, want 72 hours after aware_at", c.Deadline)
+			}
+			if c.SecondsLeft != tt.left || c.Late != tt.late || !strings.HasPrefix(c.Text, tt.text) {
+				t.Fatalf("NotificationClock() = %d s left, late %v, %q; want %d, %v, %q...", c.SecondsLeft, c.Late, c.Text, tt.left, tt.late, tt.text)
+			}
+		})
+	}
+}
+
+func TestIncidentChanges(t *testing.T) {
+	before := &breachdesk.Incident{ID: 3, Title: "Old", DataCategories: []string{"name"}, UpdatedAt: *at("2026-01-01T00:00:00Z")}
+	after := *before
+	after.Title = "New"
+	after.AwareAt = at("2026-11-20T10:00:00Z")
+	after.DataCategories = nil
+	after.UpdatedAt = *at("2026-02-01T00:00:00Z")
+	got := breachdesk.IncidentChanges(before, &after)
+	var summary []string
+	for _, e := range got {
+		summary = append(summary, e.Field+":"+e.Before+"->"+e.After)
+		if e.Kind != breachdesk.EventFieldChanged || e.IncidentID != 3 {
+			t.Errorf("change event = %+v", e)
+		}
+	}
+	want := []string{`aware_at:->"2026-11-20T10:00:00Z"`, `data_categories:["name"]->`, `title:"Old"->"New"`}
+	if !slices.Equal(summary, want) {
+		t.Fatalf("IncidentChanges() = %q, want %q", summary, want)
 	}
 }

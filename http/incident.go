@@ -5,26 +5,29 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/breachdesk/breachdesk"
 	"github.com/breachdesk/breachdesk/decode"
 )
 
 // IncidentResponse is an incident as the API returns it, with the facts
-// that look out of order for a person to check.
+// that look out of order for a person to check and the 72-hour clock.
 type IncidentResponse struct {
 	*breachdesk.Incident
-	Warnings []string `json:"warnings,omitempty"`
+	Warnings          []string                      `json:"warnings,omitempty"`
+	NotificationClock *breachdesk.NotificationClock `json:"notification_clock,omitempty"`
+}
+
+// NewIncidentResponse returns inc as the API shows it at now.
+func NewIncidentResponse(inc *breachdesk.Incident, now time.Time) IncidentResponse {
+	return IncidentResponse{Incident: inc, Warnings: inc.Warnings(), NotificationClock: inc.NotificationClock(now)}
 }
 
 // IncidentListResponse is one page of incidents and how many match in all.
 type IncidentListResponse struct {
 	Incidents []IncidentResponse `json:"incidents"`
 	Total     int                `json:"total"`
-}
-
-func incidentResponse(inc *breachdesk.Incident) IncidentResponse {
-	return IncidentResponse{Incident: inc, Warnings: inc.Warnings()}
 }
 
 // handleIncidentList answers GET /api/v1/incidents?status=&limit=&offset=.
@@ -51,7 +54,7 @@ func (s *Server) handleIncidentList(w http.ResponseWriter, r *http.Request) {
 	}
 	resp := IncidentListResponse{Incidents: make([]IncidentResponse, 0, len(incidents)), Total: total}
 	for _, inc := range incidents {
-		resp.Incidents = append(resp.Incidents, incidentResponse(inc))
+		resp.Incidents = append(resp.Incidents, NewIncidentResponse(inc, s.Now()))
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
@@ -60,12 +63,8 @@ func (s *Server) handleIncidentList(w http.ResponseWriter, r *http.Request) {
 // incident.
 func (s *Server) handleIncidentCreate(w http.ResponseWriter, r *http.Request) {
 	var inc breachdesk.Incident
-	doc, err := readBody(w, r, &inc)
+	doc, err := readBody(w, r, &inc, breachdesk.IncidentReadOnlyFields()...)
 	if err != nil {
-		s.Error(w, r, err)
-		return
-	}
-	if err := doc.Reject("id", "created_at", "updated_at"); err != nil {
 		s.Error(w, r, err)
 		return
 	}
@@ -74,7 +73,7 @@ func (s *Server) handleIncidentCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/incidents/"+strconv.FormatInt(inc.ID, 10))
-	writeJSON(w, http.StatusCreated, incidentResponse(&inc))
+	writeJSON(w, http.StatusCreated, NewIncidentResponse(&inc, s.Now()))
 }
 
 // handleIncidentView answers GET /api/v1/incidents/{id}.
@@ -89,7 +88,7 @@ func (s *Server) handleIncidentView(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, incidentResponse(inc))
+	writeJSON(w, http.StatusOK, NewIncidentResponse(inc, s.Now()))
 }
 
 // handleIncidentUpdate answers PATCH /api/v1/incidents/{id}: the fields in
@@ -101,7 +100,7 @@ func (s *Server) handleIncidentUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var upd breachdesk.IncidentUpdate
-	doc, err := readBody(w, r, &upd)
+	doc, err := readBody(w, r, &upd, breachdesk.IncidentReadOnlyFields()...)
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -111,7 +110,7 @@ func (s *Server) handleIncidentUpdate(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, doc.Locate(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, incidentResponse(inc))
+	writeJSON(w, http.StatusOK, NewIncidentResponse(inc, s.Now()))
 }
 
 // handleAPINotFound answers unknown API paths in JSON rather than text.
@@ -121,7 +120,8 @@ func (s *Server) handleAPINotFound(w http.ResponseWriter, r *http.Request) {
 
 // readBody decodes the JSON request body strictly into v, up to
 // MaxBodyBytes, and returns the document so later errors can be located.
-func readBody(w http.ResponseWriter, r *http.Request, v any) (*decode.Document, error) {
+// Fields named in readOnly are rejected: breachdesk sets them.
+func readBody(w http.ResponseWriter, r *http.Request, v any, readOnly ...string) (*decode.Document, error) {
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
@@ -131,6 +131,9 @@ func readBody(w http.ResponseWriter, r *http.Request, v any) (*decode.Document, 
 	}
 	doc, err := decode.ParseJSON("request body", data)
 	if err != nil {
+		return nil, err
+	}
+	if err := doc.Reject(readOnly...); err != nil {
 		return nil, err
 	}
 	return doc, doc.Decode(v)

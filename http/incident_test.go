@@ -19,15 +19,33 @@ type testBundle struct {
 	server        *bdhttp.Server
 	incidents     *mock.IncidentService
 	organizations *mock.OrganizationService
+	events        *mock.IncidentEventService
+	audit         *mock.AuditService
 }
+
+// goodToken is the one secret the bundle's token service accepts, as the
+// token named "ticketing".
+const goodToken = "bdk_good"
 
 func setup(t *testing.T) *testBundle {
 	t.Helper()
-	b := &testBundle{incidents: &mock.IncidentService{}, organizations: &mock.OrganizationService{}}
+	b := &testBundle{incidents: &mock.IncidentService{}, organizations: &mock.OrganizationService{},
+		events: &mock.IncidentEventService{}, audit: &mock.AuditService{}}
 	b.server = bdhttp.NewServer()
 	b.server.Addr, b.server.PublicAddr = "127.0.0.1:0", "127.0.0.1:0"
+	b.server.Now = func() time.Time { return time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC) }
 	b.server.IncidentService = b.incidents
 	b.server.OrganizationService = b.organizations
+	b.server.IncidentEventService = b.events
+	b.server.AuditService = b.audit
+	b.server.APITokenService = &mock.APITokenService{
+		AuthenticateAPITokenFunc: func(ctx context.Context, secret string) (*breachdesk.APIToken, error) {
+			if secret != goodToken {
+				return nil, breachdesk.Errorf(breachdesk.EUnauthorized, "The API token is unknown or revoked.")
+			}
+			return &breachdesk.APIToken{Name: "ticketing"}, nil
+		},
+	}
 	if err := b.server.Open(); err != nil {
 		t.Fatal(err)
 	}
@@ -39,6 +57,8 @@ func setup(t *testing.T) *testBundle {
 type scenario struct {
 	name        string
 	method, url string
+	// token is sent as a bearer token: goodToken unless set; "-" sends none.
+	token       string
 	body        string
 	status      int
 	contains    []string
@@ -50,6 +70,13 @@ func (b *testBundle) run(t *testing.T, tt scenario) {
 	req, err := http.NewRequest(tt.method, b.server.URL()+tt.url, strings.NewReader(tt.body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	switch tt.token {
+	case "":
+		req.Header.Set("Authorization", "Bearer "+goodToken)
+	case "-":
+	default:
+		req.Header.Set("Authorization", "Bearer "+tt.token)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -97,6 +124,9 @@ func TestIncidentRoutes(t *testing.T) {
 		return []*breachdesk.Incident{stored}, 1, nil
 	}
 	b.incidents.CreateIncidentFunc = func(ctx context.Context, inc *breachdesk.Incident) error {
+		if actor, err := breachdesk.ActorFromContext(ctx); err != nil || actor.String() != "token:ticketing" {
+			t.Errorf("CreateIncident() actor = %v, %v; want token:ticketing", actor, err)
+		}
 		inc.Normalize()
 		if err := inc.Validate(); err != nil {
 			return err
@@ -112,7 +142,13 @@ func TestIncidentRoutes(t *testing.T) {
 
 	for _, tt := range []scenario{
 		{name: "ViewOK", method: "GET", url: "/api/v1/incidents/7", status: 200,
-			contains: []string{`"title": "Seller names exposed"`, `"aware_at": "2026-11-20T07:00:00Z"`, `"warnings": [`, "aware_at is before detected_at"}},
+			contains: []string{`"title": "Seller names exposed"`, `"aware_at": "2026-11-20T07:00:00Z"`, `"warnings": [`, "aware_at is before detected_at",
+				`"deadline": "2026-11-23T07:00:00Z"`, `"seconds_left": 154800`, "43h00m left"}},
+		{name: "ErrNoToken", method: "GET", url: "/api/v1/incidents/7", token: "-", status: 401,
+			contains: []string{`"unauthorized"`, "token create"}, notContains: []string{"Seller"}},
+		{name: "ErrBadToken", method: "GET", url: "/api/v1/incidents/7", token: "bdk_forged", status: 401,
+			contains: []string{"unknown or revoked"}, notContains: []string{"Seller"}},
+		{name: "ErrNoTokenUnknownPath", method: "GET", url: "/api/v1/nothing", token: "-", status: 401},
 		{name: "ViewNotFound", method: "GET", url: "/api/v1/incidents/99", status: 404,
 			contains: []string{`"code": "not_found"`, "Incident 99 does not exist."}},
 		{name: "ViewBadID", method: "GET", url: "/api/v1/incidents/abc", status: 404, contains: []string{`"not_found"`}},
@@ -143,6 +179,10 @@ func TestIncidentRoutes(t *testing.T) {
 			body: `{"title": "x",`, contains: []string{"malformed JSON"}},
 		{name: "CreateErrID", method: "POST", url: "/api/v1/incidents", status: 400,
 			body: `{"id": 5, "title": "x"}`, contains: []string{`"field": "id"`, "set by breachdesk"}},
+		{name: "CreateErrNotifiedAt", method: "POST", url: "/api/v1/incidents", status: 400,
+			body: `{"title": "x", "authority_notified_at": "2026-11-20T07:00:00Z"}`, contains: []string{`"field": "authority_notified_at"`, "set by breachdesk"}},
+		{name: "UpdateErrReadOnly", method: "PATCH", url: "/api/v1/incidents/7", status: 400,
+			body: `{"created_at": "2026-11-20T07:00:00Z"}`, contains: []string{`"field": "created_at"`, "set by breachdesk"}},
 		{name: "CreateErrTooLarge", method: "POST", url: "/api/v1/incidents", status: 400,
 			body: `{"title": "` + strings.Repeat("a", bdhttp.MaxBodyBytes) + `"}`, contains: []string{"larger than"}},
 		{name: "UpdateOK", method: "PATCH", url: "/api/v1/incidents/7", status: 200,
@@ -195,7 +235,9 @@ func TestPublicListener(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("public /healthz = %d, want 200", resp.StatusCode)
 	}
-	resp, err = http.Get(b.server.PublicURL() + "/api/v1/incidents")
+	req, _ := http.NewRequest("GET", b.server.PublicURL()+"/api/v1/incidents", nil)
+	req.Header.Set("Authorization", "Bearer "+goodToken)
+	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,5 +247,47 @@ func TestPublicListener(t *testing.T) {
 	}
 	if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
 		t.Errorf("X-Content-Type-Options = %q, want nosniff", got)
+	}
+}
+
+func TestEventRoutes(t *testing.T) {
+	b := setup(t)
+	var recorded []*breachdesk.IncidentEvent
+	b.events.CreateIncidentEventFunc = func(ctx context.Context, e *breachdesk.IncidentEvent) error {
+		if e.IncidentID != 7 {
+			return breachdesk.Errorf(breachdesk.ENotFound, "Incident %d does not exist.", e.IncidentID)
+		}
+		if e.At.IsZero() {
+			e.At = time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+		}
+		if err := e.Validate(); err != nil {
+			return err
+		}
+		actor, _ := breachdesk.ActorFromContext(ctx)
+		e.ID, e.Actor = int64(len(recorded)+1), actor.String()
+		recorded = append(recorded, e)
+		return nil
+	}
+	b.events.FindIncidentEventsFunc = func(ctx context.Context, f breachdesk.IncidentEventFilter) ([]*breachdesk.IncidentEvent, int, error) {
+		if f.IncidentID != 7 {
+			return nil, 0, breachdesk.Errorf(breachdesk.ENotFound, "Incident %d does not exist.", f.IncidentID)
+		}
+		return recorded, len(recorded), nil
+	}
+	for _, tt := range []scenario{
+		{name: "ListEmpty", method: "GET", url: "/api/v1/incidents/7/events", status: 200, contains: []string{`"events": []`}},
+		{name: "CreateOK", method: "POST", url: "/api/v1/incidents/7/events", status: 201,
+			body:     `{"kind": "authority_notified", "at": "2026-11-21T09:00:00+01:00", "note": "CNIL 2026-42"}`,
+			contains: []string{`"id": 1`, `"actor": "token:ticketing"`, `"at": "2026-11-21T09:00:00+01:00"`}},
+		{name: "CreateErrKind", method: "POST", url: "/api/v1/incidents/7/events", status: 400,
+			body: `{"kind": "field_changed"}`, contains: []string{`"field": "kind"`}},
+		{name: "CreateErrDecisionNeedsNote", method: "POST", url: "/api/v1/incidents/7/events", status: 400,
+			body: `{"kind": "decision"}`, contains: []string{`"field": "note"`}},
+		{name: "CreateErrIncident", method: "POST", url: "/api/v1/incidents/8/events", status: 404,
+			body: `{"kind": "contained"}`},
+		{name: "ListOK", method: "GET", url: "/api/v1/incidents/7/events", status: 200,
+			contains: []string{`"total": 1`, "CNIL 2026-42"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) { b.run(t, tt) })
 	}
 }

@@ -2,19 +2,28 @@ package http
 
 import "net/http"
 
-// consoleRoutes maps the whole staff surface: the JSON API under /api/v1.
+// consoleRoutes maps the whole staff surface: the JSON API under /api/v1,
+// every route of which needs an API token.
 func (s *Server) consoleRoutes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 
-	mux.HandleFunc("GET /api/v1/organization", s.handleOrganizationView)
-	mux.HandleFunc("PUT /api/v1/organization", s.handleOrganizationSet)
+	api := http.NewServeMux()
+	api.HandleFunc("GET /api/v1/organization", s.handleOrganizationView)
+	api.HandleFunc("PUT /api/v1/organization", s.handleOrganizationSet)
 
-	mux.HandleFunc("GET /api/v1/incidents", s.handleIncidentList)
-	mux.HandleFunc("POST /api/v1/incidents", s.handleIncidentCreate)
-	mux.HandleFunc("GET /api/v1/incidents/{id}", s.handleIncidentView)
-	mux.HandleFunc("PATCH /api/v1/incidents/{id}", s.handleIncidentUpdate)
+	api.HandleFunc("GET /api/v1/incidents", s.handleIncidentList)
+	api.HandleFunc("POST /api/v1/incidents", s.handleIncidentCreate)
+	api.HandleFunc("GET /api/v1/incidents/{id}", s.handleIncidentView)
+	api.HandleFunc("PATCH /api/v1/incidents/{id}", s.handleIncidentUpdate)
+	api.HandleFunc("GET /api/v1/incidents/{id}/events", s.handleEventList)
+	api.HandleFunc("POST /api/v1/incidents/{id}/events", s.handleEventCreate)
 
-	mux.Handle("/api/", http.HandlerFunc(s.handleAPINotFound))
+	api.HandleFunc("GET /api/v1/register", s.handleRegister)
+	api.HandleFunc("GET /api/v1/audit", s.handleAuditList)
+	api.HandleFunc("GET /api/v1/audit/verify", s.handleAuditVerify)
+
+	api.HandleFunc("/api/", s.handleAPINotFound)
+	mux.Handle("/api/", s.requireAPIToken(api))
 	return mux
 }

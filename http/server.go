@@ -40,8 +40,11 @@ type Server struct {
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 
-	OrganizationService breachdesk.OrganizationService
-	IncidentService     breachdesk.IncidentService
+	OrganizationService  breachdesk.OrganizationService
+	IncidentService      breachdesk.IncidentService
+	IncidentEventService breachdesk.IncidentEventService
+	AuditService         breachdesk.AuditService
+	APITokenService      breachdesk.APITokenService
 }
 
 // NewServer returns a server with a discarding logger and the real clock.

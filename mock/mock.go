@@ -55,3 +55,69 @@ func (s *IncidentService) CreateIncident(ctx context.Context, inc *breachdesk.In
 func (s *IncidentService) UpdateIncident(ctx context.Context, id int64, upd breachdesk.IncidentUpdate) (*breachdesk.Incident, error) {
 	return s.UpdateIncidentFunc(ctx, id, upd)
 }
+
+var _ breachdesk.IncidentEventService = (*IncidentEventService)(nil)
+
+// IncidentEventService is a breachdesk.IncidentEventService made of funcs.
+type IncidentEventService struct {
+	CreateIncidentEventFunc func(ctx context.Context, e *breachdesk.IncidentEvent) error
+	FindIncidentEventsFunc  func(ctx context.Context, filter breachdesk.IncidentEventFilter) ([]*breachdesk.IncidentEvent, int, error)
+}
+
+// CreateIncidentEvent calls CreateIncidentEventFunc.
+func (s *IncidentEventService) CreateIncidentEvent(ctx context.Context, e *breachdesk.IncidentEvent) error {
+	return s.CreateIncidentEventFunc(ctx, e)
+}
+
+// FindIncidentEvents calls FindIncidentEventsFunc.
+func (s *IncidentEventService) FindIncidentEvents(ctx context.Context, filter breachdesk.IncidentEventFilter) ([]*breachdesk.IncidentEvent, int, error) {
+	return s.FindIncidentEventsFunc(ctx, filter)
+}
+
+var _ breachdesk.AuditService = (*AuditService)(nil)
+
+// AuditService is a breachdesk.AuditService made of funcs.
+type AuditService struct {
+	FindAuditEntriesFunc func(ctx context.Context, filter breachdesk.AuditFilter) ([]*breachdesk.AuditEntry, int, error)
+	VerifyAuditLogFunc   func(ctx context.Context) (breachdesk.AuditVerification, error)
+}
+
+// FindAuditEntries calls FindAuditEntriesFunc.
+func (s *AuditService) FindAuditEntries(ctx context.Context, filter breachdesk.AuditFilter) ([]*breachdesk.AuditEntry, int, error) {
+	return s.FindAuditEntriesFunc(ctx, filter)
+}
+
+// VerifyAuditLog calls VerifyAuditLogFunc.
+func (s *AuditService) VerifyAuditLog(ctx context.Context) (breachdesk.AuditVerification, error) {
+	return s.VerifyAuditLogFunc(ctx)
+}
+
+var _ breachdesk.APITokenService = (*APITokenService)(nil)
+
+// APITokenService is a breachdesk.APITokenService made of funcs.
+type APITokenService struct {
+	CreateAPITokenFunc       func(ctx context.Context, name string) (*breachdesk.APIToken, string, error)
+	FindAPITokensFunc        func(ctx context.Context) ([]*breachdesk.APIToken, error)
+	RevokeAPITokenFunc       func(ctx context.Context, name string) error
+	AuthenticateAPITokenFunc func(ctx context.Context, secret string) (*breachdesk.APIToken, error)
+}
+
+// CreateAPIToken calls CreateAPITokenFunc.
+func (s *APITokenService) CreateAPIToken(ctx context.Context, name string) (*breachdesk.APIToken, string, error) {
+	return s.CreateAPITokenFunc(ctx, name)
+}
+
+// FindAPITokens calls FindAPITokensFunc.
+func (s *APITokenService) FindAPITokens(ctx context.Context) ([]*breachdesk.APIToken, error) {
+	return s.FindAPITokensFunc(ctx)
+}
+
+// RevokeAPIToken calls RevokeAPITokenFunc.
+func (s *APITokenService) RevokeAPIToken(ctx context.Context, name string) error {
+	return s.RevokeAPITokenFunc(ctx, name)
+}
+
+// AuthenticateAPIToken calls AuthenticateAPITokenFunc.
+func (s *APITokenService) AuthenticateAPIToken(ctx context.Context, secret string) (*breachdesk.APIToken, error) {
+	return s.AuthenticateAPITokenFunc(ctx, secret)
+}

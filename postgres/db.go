@@ -124,15 +124,26 @@ type Tx struct {
 	pgx.Tx
 	db  *DB
 	now time.Time
+	// actor is who makes the changes; write transactions always have one.
+	actor string
 }
 
-// BeginTx starts a transaction.
+// BeginTx starts a transaction. A write transaction needs the actor from
+// ctx for the timeline and the audit log.
 func (db *DB) BeginTx(ctx context.Context, opts pgx.TxOptions) (*Tx, error) {
+	actor := ""
+	if opts.AccessMode != pgx.ReadOnly {
+		a, err := breachdesk.ActorFromContext(ctx)
+		if err != nil {
+			return nil, err
+		}
+		actor = a.String()
+	}
 	tx, err := db.pool.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, FormatError(err)
 	}
-	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond)}, nil
+	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond), actor: actor}, nil
 }
 
 // readOnly is the option for transactions that only read.

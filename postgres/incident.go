@@ -111,7 +111,10 @@ func findIncidents(ctx context.Context, tx *Tx, filter breachdesk.IncidentFilter
 	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM incidents WHERE `+strings.Join(where, " AND "), args...).Scan(&n); err != nil {
 		return nil, 0, FormatError(err)
 	}
-	query := `SELECT ` + incidentColumns + ` FROM incidents WHERE ` + strings.Join(where, " AND ") +
+	query := `SELECT ` + incidentColumns + `,
+			(SELECT MIN(at) FROM incident_events e WHERE e.incident_id = incidents.id AND e.kind = 'authority_notified'),
+			(SELECT MIN(at) FROM incident_events e WHERE e.incident_id = incidents.id AND e.kind = 'individuals_notified')
+		FROM incidents WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY id DESC ` + limitOffset(filter.Limit, filter.Offset) + " " + strings.Join(lock, " ")
 	rows, err := tx.Query(ctx, query, args...)
 	if err != nil {
@@ -124,8 +127,9 @@ func findIncidents(ctx context.Context, tx *Tx, filter breachdesk.IncidentFilter
 			&inc.DataCategories, &inc.SubjectCategories, &inc.ApproxSubjects, &inc.ApproxRecords,
 			&inc.Recipients, &inc.Encryption, &inc.BackupAvailable, &inc.DataRecovered,
 			&inc.MeasuresTaken, &inc.MeasuresPlanned, &inc.LikelyConsequences, &inc.CrossBorder,
-			&inc.CreatedAt, &inc.UpdatedAt)
-		for _, t := range []**time.Time{&inc.OccurredFrom, &inc.OccurredTo, &inc.DetectedAt, &inc.AwareAt, &inc.DeterminedAt, &inc.ContainedAt} {
+			&inc.CreatedAt, &inc.UpdatedAt, &inc.AuthorityNotifiedAt, &inc.IndividualsNotifiedAt)
+		for _, t := range []**time.Time{&inc.OccurredFrom, &inc.OccurredTo, &inc.DetectedAt, &inc.AwareAt, &inc.DeterminedAt, &inc.ContainedAt,
+			&inc.AuthorityNotifiedAt, &inc.IndividualsNotifiedAt} {
 			if *t != nil {
 				u := (*t).UTC()
 				*t = &u
@@ -150,7 +154,13 @@ func createIncident(ctx context.Context, tx *Tx, inc *breachdesk.Incident) error
 		INSERT INTO incidents (`+strings.TrimPrefix(incidentColumns, "id, ")+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
 		RETURNING id`, incidentValues(inc)...).Scan(&inc.ID)
-	return FormatError(err)
+	if err != nil {
+		return FormatError(err)
+	}
+	if err := insertEvent(ctx, tx, &breachdesk.IncidentEvent{IncidentID: inc.ID, Kind: breachdesk.EventCreated}); err != nil {
+		return err
+	}
+	return appendAudit(ctx, tx, breachdesk.AuditIncidentCreate, "incident", inc.ID, nil, inc)
 }
 
 func updateIncident(ctx context.Context, tx *Tx, id int64, upd breachdesk.IncidentUpdate) (*breachdesk.Incident, error) {
@@ -158,6 +168,7 @@ func updateIncident(ctx context.Context, tx *Tx, id int64, upd breachdesk.Incide
 	if err != nil {
 		return nil, err
 	}
+	before := *inc
 	upd.Apply(inc)
 	inc.Normalize()
 	if err := inc.Validate(); err != nil {
@@ -176,7 +187,16 @@ func updateIncident(ctx context.Context, tx *Tx, id int64, upd breachdesk.Incide
 	if err != nil {
 		return nil, FormatError(err)
 	}
-	return inc, nil
+	changes := breachdesk.IncidentChanges(&before, inc)
+	if len(changes) == 0 {
+		return inc, nil // nothing changed: nothing to record
+	}
+	for _, e := range changes {
+		if err := insertEvent(ctx, tx, e); err != nil {
+			return nil, err
+		}
+	}
+	return inc, appendAudit(ctx, tx, breachdesk.AuditIncidentUpdate, "incident", inc.ID, &before, inc)
 }
 
 // incidentValues returns the column values of inc in incidentColumns order,

@@ -69,8 +69,12 @@ func setOrganization(ctx context.Context, tx *Tx, org *breachdesk.Organization) 
 	if err := org.Validate(); err != nil {
 		return err
 	}
+	existing, err := findOrganization(ctx, tx)
+	if err != nil && breachdesk.ErrorCode(err) != breachdesk.ENotFound {
+		return err
+	}
 	// The row lock makes two concurrent SetOrganization calls take turns.
-	err := tx.QueryRow(ctx, `
+	err = tx.QueryRow(ctx, `
 		INSERT INTO organization (id, name, country, dpo_name, dpo_email, dpo_phone, language, created_at, updated_at)
 		VALUES (1, $1, $2, $3, $4, $5, $6, $7, $7)
 		ON CONFLICT (id) DO UPDATE SET
@@ -80,6 +84,13 @@ func setOrganization(ctx context.Context, tx *Tx, org *breachdesk.Organization) 
 		RETURNING created_at, updated_at`,
 		org.Name, org.Country, org.DPOName, org.DPOEmail, org.DPOPhone, org.Language, tx.now,
 	).Scan(&org.CreatedAt, &org.UpdatedAt)
+	if err != nil {
+		return FormatError(err)
+	}
 	org.CreatedAt, org.UpdatedAt = org.CreatedAt.UTC(), org.UpdatedAt.UTC()
-	return FormatError(err)
+	var before any
+	if existing != nil {
+		before = existing
+	}
+	return appendAudit(ctx, tx, breachdesk.AuditOrganizationSet, "organization", 1, before, org)
 }

@@ -79,6 +79,23 @@ func TestConformance(t *testing.T) {
 		return storetest.Store{
 			Organizations: postgres.NewOrganizationService(db),
 			Incidents:     postgres.NewIncidentService(db),
+			Events:        postgres.NewIncidentEventService(db),
+			Audit:         postgres.NewAuditService(db),
+			Tokens:        postgres.NewAPITokenService(db),
+			TamperAuditEntry: func(t *testing.T, id int64) {
+				ctx := context.Background()
+				conn, err := pgx.Connect(ctx, db.DSN)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer conn.Close(ctx)
+				if _, err := conn.Exec(ctx, `ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := conn.Exec(ctx, `UPDATE audit_log SET actor = 'cli:mallory' WHERE id = $1`, id); err != nil {
+					t.Fatal(err)
+				}
+			},
 		}
 	})
 }

@@ -178,20 +178,29 @@ type Tx struct {
 	*sql.Tx
 	db  *DB
 	now time.Time
+	// actor is who makes the changes; write transactions always have one.
+	actor string
 }
 
 // BeginTx starts a transaction: a read-only one on the read pool when
-// opts.ReadOnly is set, a write transaction otherwise.
+// opts.ReadOnly is set, a write transaction otherwise, which needs the
+// actor from ctx for the timeline and the audit log.
 func (db *DB) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
-	pool := db.write
+	pool, actor := db.write, ""
 	if opts != nil && opts.ReadOnly {
 		pool = db.read
+	} else {
+		a, err := breachdesk.ActorFromContext(ctx)
+		if err != nil {
+			return nil, err
+		}
+		actor = a.String()
 	}
 	tx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, FormatError(err)
 	}
-	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond)}, nil
+	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond), actor: actor}, nil
 }
 
 // FormatError turns driver errors that people can act on into application

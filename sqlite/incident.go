@@ -106,7 +106,10 @@ func findIncidents(ctx context.Context, tx *Tx, filter breachdesk.IncidentFilter
 		where, args = append(where, "status = ?"), append(args, string(*v))
 	}
 	rows, err := tx.QueryContext(ctx, `
-		SELECT `+incidentColumns+`, COUNT(*) OVER ()
+		SELECT `+incidentColumns+`,
+			(SELECT MIN(at) FROM incident_events e WHERE e.incident_id = incidents.id AND e.kind = 'authority_notified'),
+			(SELECT MIN(at) FROM incident_events e WHERE e.incident_id = incidents.id AND e.kind = 'individuals_notified'),
+			COUNT(*) OVER ()
 		FROM incidents
 		WHERE `+strings.Join(where, " AND ")+`
 		ORDER BY id DESC
@@ -126,7 +129,8 @@ func findIncidents(ctx context.Context, tx *Tx, filter breachdesk.IncidentFilter
 			&dataCategories, &subjectCategories, &inc.ApproxSubjects, &inc.ApproxRecords,
 			&inc.Recipients, &inc.Encryption, &inc.BackupAvailable, &inc.DataRecovered,
 			&inc.MeasuresTaken, &inc.MeasuresPlanned, &inc.LikelyConsequences, &inc.CrossBorder,
-			requiredTime{&inc.CreatedAt}, requiredTime{&inc.UpdatedAt}, &n,
+			requiredTime{&inc.CreatedAt}, requiredTime{&inc.UpdatedAt},
+			timeColumn{&inc.AuthorityNotifiedAt}, timeColumn{&inc.IndividualsNotifiedAt}, &n,
 		); err != nil {
 			return nil, 0, err
 		}
@@ -162,8 +166,13 @@ func createIncident(ctx context.Context, tx *Tx, inc *breachdesk.Incident) error
 	if err != nil {
 		return FormatError(err)
 	}
-	inc.ID, err = result.LastInsertId()
-	return err
+	if inc.ID, err = result.LastInsertId(); err != nil {
+		return err
+	}
+	if err := insertEvent(ctx, tx, &breachdesk.IncidentEvent{IncidentID: inc.ID, Kind: breachdesk.EventCreated}); err != nil {
+		return err
+	}
+	return appendAudit(ctx, tx, breachdesk.AuditIncidentCreate, "incident", inc.ID, nil, inc)
 }
 
 func updateIncident(ctx context.Context, tx *Tx, id int64, upd breachdesk.IncidentUpdate) (*breachdesk.Incident, error) {
@@ -171,6 +180,7 @@ func updateIncident(ctx context.Context, tx *Tx, id int64, upd breachdesk.Incide
 	if err != nil {
 		return nil, err
 	}
+	before := *inc
 	upd.Apply(inc)
 	inc.Normalize()
 	if err := inc.Validate(); err != nil {
@@ -189,7 +199,16 @@ func updateIncident(ctx context.Context, tx *Tx, id int64, upd breachdesk.Incide
 	if err != nil {
 		return nil, FormatError(err)
 	}
-	return inc, nil
+	changes := breachdesk.IncidentChanges(&before, inc)
+	if len(changes) == 0 {
+		return inc, nil // nothing changed: nothing to record
+	}
+	for _, e := range changes {
+		if err := insertEvent(ctx, tx, e); err != nil {
+			return nil, err
+		}
+	}
+	return inc, appendAudit(ctx, tx, breachdesk.AuditIncidentUpdate, "incident", inc.ID, &before, inc)
 }
 
 // incidentValues returns the column values of inc in incidentColumns order,

@@ -70,12 +70,13 @@ func setOrganization(ctx context.Context, tx *Tx, org *breachdesk.Organization) 
 		return err
 	}
 	org.CreatedAt, org.UpdatedAt = tx.now, tx.now
-	if existing, err := findOrganization(ctx, tx); err == nil {
+	existing, err := findOrganization(ctx, tx)
+	if err == nil {
 		org.CreatedAt = existing.CreatedAt
 	} else if breachdesk.ErrorCode(err) != breachdesk.ENotFound {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `
+	_, err = tx.ExecContext(ctx, `
 		INSERT INTO organization (id, name, country, dpo_name, dpo_email, dpo_phone, language, created_at, updated_at)
 		VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
@@ -84,5 +85,12 @@ func setOrganization(ctx context.Context, tx *Tx, org *breachdesk.Organization) 
 			language = excluded.language, updated_at = excluded.updated_at`,
 		org.Name, org.Country, org.DPOName, org.DPOEmail, org.DPOPhone, org.Language,
 		formatTime(org.CreatedAt), formatTime(org.UpdatedAt))
-	return FormatError(err)
+	if err != nil {
+		return FormatError(err)
+	}
+	var before any
+	if existing != nil {
+		before = existing
+	}
+	return appendAudit(ctx, tx, breachdesk.AuditOrganizationSet, "organization", 1, before, org)
 }

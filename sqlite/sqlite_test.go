@@ -46,6 +46,24 @@ func TestConformance(t *testing.T) {
 		return storetest.Store{
 			Organizations: sqlite.NewOrganizationService(db),
 			Incidents:     sqlite.NewIncidentService(db),
+			Events:        sqlite.NewIncidentEventService(db),
+			Audit:         sqlite.NewAuditService(db),
+			Tokens:        sqlite.NewAPITokenService(db),
+			TamperAuditEntry: func(t *testing.T, id int64) {
+				raw, err := sql.Open("sqlite3", db.Path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer raw.Close()
+				for _, q := range []string{
+					`DROP TRIGGER audit_log_no_update`,
+					`UPDATE audit_log SET actor = 'cli:mallory' WHERE id = ?`,
+				} {
+					if _, err := raw.Exec(q, id); err != nil {
+						t.Fatalf("%s: %v", q, err)
+					}
+				}
+			},
 		}
 	})
 }

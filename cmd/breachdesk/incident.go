@@ -18,7 +18,8 @@ func (m *Main) incidentCommand() *cobra.Command {
 		Use:   "incident",
 		Short: "Create, list, show and update incidents",
 	}
-	cmd.AddCommand(m.incidentCreateCommand(), m.incidentListCommand(), m.incidentShowCommand(), m.incidentUpdateCommand())
+	cmd.AddCommand(m.incidentCreateCommand(), m.incidentListCommand(), m.incidentShowCommand(), m.incidentUpdateCommand(),
+		m.incidentEventCommand(), m.incidentTimelineCommand())
 	return cmd
 }
 
@@ -65,7 +66,7 @@ field, and nothing is stored. See docs/incident-file.md for the fields.`,
 			if err != nil {
 				return err
 			}
-			if err := doc.Reject("id", "created_at", "updated_at"); err != nil {
+			if err := doc.Reject(breachdesk.IncidentReadOnlyFields()...); err != nil {
 				return err
 			}
 			var inc breachdesk.Incident
@@ -125,8 +126,9 @@ func (m *Main) incidentListCommand() *cobra.Command {
 			}
 			if asJSON {
 				resp := bdhttp.IncidentListResponse{Incidents: []bdhttp.IncidentResponse{}, Total: total}
+				now := m.Now()
 				for _, inc := range incidents {
-					resp.Incidents = append(resp.Incidents, bdhttp.IncidentResponse{Incident: inc, Warnings: inc.Warnings()})
+					resp.Incidents = append(resp.Incidents, bdhttp.NewIncidentResponse(inc, now))
 				}
 				return m.printJSON(resp)
 			}
@@ -209,6 +211,9 @@ func (m *Main) incidentUpdateCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := doc.Reject(breachdesk.IncidentReadOnlyFields()...); err != nil {
+				return err
+			}
 			var upd breachdesk.IncidentUpdate
 			if err := doc.Decode(&upd); err != nil {
 				return err
@@ -230,9 +235,9 @@ func (m *Main) incidentUpdateCommand() *cobra.Command {
 }
 
 func (m *Main) printIncident(inc *breachdesk.Incident, asJSON bool) error {
-	warnings := inc.Warnings()
+	resp := bdhttp.NewIncidentResponse(inc, m.Now())
 	if asJSON {
-		return m.printJSON(bdhttp.IncidentResponse{Incident: inc, Warnings: warnings})
+		return m.printJSON(resp)
 	}
 	tw := tabwriter.NewWriter(m.Stdout, 0, 0, 2, ' ', 0)
 	row := func(label, value string) { fmt.Fprintf(tw, "%s:\t%s\n", label, value) }
@@ -248,6 +253,15 @@ func (m *Main) printIncident(inc *breachdesk.Incident, asJSON bool) error {
 	row("Occurred", formatTime(inc.OccurredFrom)+" to "+formatTime(inc.OccurredTo))
 	row("Detected", formatTime(inc.DetectedAt))
 	row("Aware", formatTime(inc.AwareAt))
+	if c := resp.NotificationClock; c != nil {
+		row("72-hour clock", "deadline "+formatTime(&c.Deadline)+": "+c.Text)
+	} else {
+		row("72-hour clock", "not started: set aware_at, the moment you became aware that personal data was affected")
+	}
+	if inc.AuthorityNotifiedAt != nil || inc.IndividualsNotifiedAt != nil {
+		row("Authority notified", formatTime(inc.AuthorityNotifiedAt))
+		row("Individuals notified", formatTime(inc.IndividualsNotifiedAt))
+	}
 	row("Determined", formatTime(inc.DeterminedAt))
 	row("Contained", formatTime(inc.ContainedAt))
 	row("Data categories", formatList(inc.DataCategories))
@@ -267,6 +281,6 @@ func (m *Main) printIncident(inc *breachdesk.Incident, asJSON bool) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	m.printWarnings(warnings)
+	m.printWarnings(resp.Warnings)
 	return nil
 }

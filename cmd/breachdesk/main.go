@@ -11,8 +11,10 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"os/user"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/breachdesk/breachdesk"
 	bdhttp "github.com/breachdesk/breachdesk/http"
@@ -38,6 +40,9 @@ const (
 	ExitUsage    = 2
 	ExitInvalid  = 3
 	ExitNotFound = 4
+	// ExitCheckFailed means a check ran and found a problem, such as a
+	// broken audit chain.
+	ExitCheckFailed = 5
 )
 
 // exitCodes maps application error codes to exit codes; anything else is
@@ -57,6 +62,10 @@ type Main struct {
 	Stdout, Stderr io.Writer
 	// Getenv reads the environment; tests replace it.
 	Getenv func(string) string
+	// Actor is who the commands act as: the operating-system user.
+	Actor breachdesk.Actor
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
 	// Started, when set, is called by serve once both listeners are open.
 	Started func(*bdhttp.Server)
 
@@ -73,7 +82,20 @@ func NewMain() *Main {
 		Config: DefaultConfig(),
 		Stdin:  os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Getenv: os.Getenv,
+		Actor:  breachdesk.Actor{Kind: breachdesk.ActorCLI, Name: osUser()},
+		Now:    time.Now,
 	}
+}
+
+// osUser names the person at the command line for the audit log.
+func osUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if name := os.Getenv("USER"); name != "" {
+		return name
+	}
+	return "unknown"
 }
 
 // Run executes the command line args and returns the exit code. Errors are
@@ -84,9 +106,14 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	root.SetIn(m.Stdin)
 	root.SetOut(m.Stdout)
 	root.SetErr(m.Stderr)
-	err := root.ExecuteContext(ctx)
+	err := root.ExecuteContext(breachdesk.NewContextWithActor(ctx, m.Actor))
 	if err == nil {
 		return ExitOK
+	}
+	var failed *checkFailedError
+	if errors.As(err, &failed) {
+		fmt.Fprintf(m.Stderr, "breachdesk: %v\n", err)
+		return ExitCheckFailed
 	}
 	if !m.commandStarted || errorsAsUsage(err) {
 		fmt.Fprintf(m.Stderr, "breachdesk: %v\nRun 'breachdesk help' for usage.\n", err)
@@ -146,6 +173,9 @@ directory); give a postgres:// URL with --db for large breaches.`,
 		m.serveCommand(),
 		m.orgCommand(),
 		m.incidentCommand(),
+		m.auditCommand(),
+		m.registerCommand(),
+		m.tokenCommand(),
 	)
 	return root
 }
@@ -224,6 +254,12 @@ func usageErrorf(format string, args ...any) error {
 }
 
 type usageError struct{ msg string }
+
+// checkFailedError is a check that ran and failed; Run exits with
+// ExitCheckFailed.
+type checkFailedError struct{ msg string }
+
+func (e *checkFailedError) Error() string { return e.msg }
 
 func (e *usageError) Error() string { return e.msg }
 

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/breachdesk/breachdesk"
 	bdhttp "github.com/breachdesk/breachdesk/http"
 )
 
@@ -30,6 +31,8 @@ type cli struct {
 	t   *testing.T
 	db  string
 	dir string
+	// now, when set, is the clock the commands see.
+	now time.Time
 }
 
 // backends returns a cli per backend: SQLite always, PostgreSQL when
@@ -80,6 +83,10 @@ func (c *cli) run(stdin string, args ...string) result {
 	m.Stdin = strings.NewReader(stdin)
 	m.Stdout, m.Stderr = &stdout, &stderr
 	m.Getenv = func(string) string { return "" }
+	m.Actor = breachdesk.Actor{Kind: breachdesk.ActorCLI, Name: "tester"}
+	if !c.now.IsZero() {
+		m.Now = func() time.Time { return c.now }
+	}
 	code := m.Run(context.Background(), append([]string{"--db", c.db}, args...))
 	if err := m.Close(); err != nil {
 		c.t.Error(err)
@@ -147,6 +154,8 @@ func TestIncidentLifecycle(t *testing.T) {
 			delete(asJSON, "id")
 			delete(asJSON, "created_at")
 			delete(asJSON, "updated_at")
+			delete(asJSON, "notification_clock")
+			delete(asJSON, "warnings")
 			data, _ := json.Marshal(asJSON)
 			if out := c.mustRun(string(data), "incident", "create", "-f", "-"); out != "2\n" {
 				t.Fatalf("incident create -f - stdout = %q, want 2", out)
@@ -285,6 +294,7 @@ func TestConfigMasksSecrets(t *testing.T) {
 
 func TestServe(t *testing.T) {
 	c := backends(t)["SQLite"]
+	secret := strings.TrimSpace(c.mustRun("", "token", "create", "--name", "ticketing"))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	started := make(chan *bdhttp.Server, 1)
@@ -319,30 +329,50 @@ func TestServe(t *testing.T) {
 		}
 	}
 
-	resp, err := http.Post(srv.URL()+"/api/v1/incidents", "application/json", strings.NewReader(`{"title": "API incident", "aware_at": "2026-11-20T10:00:00Z"}`))
-	if err != nil {
-		t.Fatal(err)
+	post := func(path, body, token string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("POST", srv.URL()+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
 	}
+	resp := post("/api/v1/incidents", `{"title": "API incident", "aware_at": "2026-11-20T10:00:00Z"}`, "")
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("POST without a token = %d, want 401", resp.StatusCode)
+	}
+	resp = post("/api/v1/incidents", `{"title": "API incident", "aware_at": "2026-11-20T10:00:00Z"}`, secret)
 	var created bdhttp.IncidentResponse
 	json.NewDecoder(resp.Body).Decode(&created)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated || created.ID == 0 {
 		t.Fatalf("POST /api/v1/incidents = %d, %+v", resp.StatusCode, created)
 	}
-	// What the API stored, the CLI sees.
+	// What the API stored, the CLI sees, with the token as the actor.
 	if out := c.mustRun("", "incident", "show", "1"); !strings.Contains(out, "API incident") {
 		t.Fatalf("incident show 1 after API create:\n%s", out)
 	}
-
-	resp, err = http.Post(srv.URL()+"/api/v1/incidents", "application/json", strings.NewReader(`{"title": "x", "cause": "gremlins"}`))
-	if err != nil {
-		t.Fatal(err)
+	if out := c.mustRun("", "incident", "timeline", "1"); !strings.Contains(out, "token:ticketing") {
+		t.Fatalf("timeline does not name the token as actor:\n%s", out)
 	}
+
+
+	resp = post("/api/v1/incidents", `{"title": "x", "cause": "gremlins"}`, secret)
 	var apiErr bdhttp.ErrorResponse
 	json.NewDecoder(resp.Body).Decode(&apiErr)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusBadRequest || apiErr.Error.Field != "cause" {
 		t.Fatalf("POST bad incident = %d %+v, want 400 naming cause", resp.StatusCode, apiErr)
+	}
+
+	c.mustRun("", "token", "revoke", "ticketing")
+	resp = post("/api/v1/incidents", `{"title": "after revoke"}`, secret)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("POST with a revoked token = %d, want 401", resp.StatusCode)
 	}
 
 	cancel()

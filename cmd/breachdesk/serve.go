@@ -25,8 +25,12 @@ flight.`,
 			srv := bdhttp.NewServer()
 			srv.Addr, srv.PublicAddr = m.Config.Addr, m.Config.PublicAddr
 			srv.Logger = m.logger
+			srv.Now = m.Now
 			srv.OrganizationService = s.Organizations
 			srv.IncidentService = s.Incidents
+			srv.IncidentEventService = s.Events
+			srv.AuditService = s.Audit
+			srv.APITokenService = s.Tokens
 			if err := srv.Open(); err != nil {
 				return err
 			}

@@ -18,6 +18,9 @@ type store struct {
 
 	Organizations breachdesk.OrganizationService
 	Incidents     breachdesk.IncidentService
+	Events        breachdesk.IncidentEventService
+	Audit         breachdesk.AuditService
+	Tokens        breachdesk.APITokenService
 }
 
 func isPostgres(dsn string) bool {
@@ -37,20 +40,28 @@ func (m *Main) openStore(ctx context.Context) (*store, error) {
 	}
 	if isPostgres(m.Config.DB) {
 		db := postgres.NewDB(m.Config.DB)
+		db.Now = m.Now
 		if err := db.Open(ctx); err != nil {
 			return nil, err
 		}
 		m.store = &store{backend: "PostgreSQL", Closer: db, Version: db.Version,
 			Organizations: postgres.NewOrganizationService(db),
-			Incidents:     postgres.NewIncidentService(db)}
+			Incidents:     postgres.NewIncidentService(db),
+			Events:        postgres.NewIncidentEventService(db),
+			Audit:         postgres.NewAuditService(db),
+			Tokens:        postgres.NewAPITokenService(db)}
 		return m.store, nil
 	}
 	db := sqlite.NewDB(sqlitePath(m.Config.DB))
+	db.Now = m.Now
 	if err := db.Open(); err != nil {
 		return nil, err
 	}
 	m.store = &store{backend: "SQLite", Closer: db, Version: db.Version,
 		Organizations: sqlite.NewOrganizationService(db),
-		Incidents:     sqlite.NewIncidentService(db)}
+		Incidents:     sqlite.NewIncidentService(db),
+		Events:        sqlite.NewIncidentEventService(db),
+		Audit:         sqlite.NewAuditService(db),
+		Tokens:        sqlite.NewAPITokenService(db)}
 	return m.store, nil
 }

@@ -13,10 +13,27 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
-// Store is the set of services a backend provides.
+// Store is the set of services a backend provides, and a way around them
+// for tamper tests.
 type Store struct {
 	Organizations breachdesk.OrganizationService
 	Incidents     breachdesk.IncidentService
+	Events        breachdesk.IncidentEventService
+	Audit         breachdesk.AuditService
+	Tokens        breachdesk.APITokenService
+
+	// TamperAuditEntry changes the actor of audit entry id directly in the
+	// database, getting past the append-only trigger as an attacker with
+	// database access would.
+	TamperAuditEntry func(t *testing.T, id int64)
+}
+
+// Actor is the actor the suite's writes carry.
+var Actor = breachdesk.Actor{Kind: breachdesk.ActorCLI, Name: "storetest"}
+
+// Context returns a context carrying Actor.
+func Context() context.Context {
+	return breachdesk.NewContextWithActor(context.Background(), Actor)
 }
 
 // OpenFunc opens a new, empty store whose clock is now, and arranges for it
@@ -35,6 +52,10 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("CreateIncident", func(t *testing.T) { t.Parallel(); testCreateIncident(t, open) })
 	t.Run("FindIncidents", func(t *testing.T) { t.Parallel(); testFindIncidents(t, open) })
 	t.Run("UpdateIncident", func(t *testing.T) { t.Parallel(); testUpdateIncident(t, open) })
+	t.Run("Timeline", func(t *testing.T) { t.Parallel(); testTimeline(t, open) })
+	t.Run("Audit", func(t *testing.T) { t.Parallel(); testAudit(t, open) })
+	t.Run("APITokens", func(t *testing.T) { t.Parallel(); testAPITokens(t, open) })
+	t.Run("WriteNeedsActor", func(t *testing.T) { t.Parallel(); testWriteNeedsActor(t, open) })
 }
 
 // equate ignores the difference between a nil and an empty list, which no
@@ -42,7 +63,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 var equate = cmpopts.EquateEmpty()
 
 func testOrganization(t *testing.T, open OpenFunc) {
-	ctx := context.Background()
+	ctx := Context()
 	t.Run("ErrNotFoundBeforeSet", func(t *testing.T) {
 		s := open(t, time.Now)
 		_, err := s.Organizations.FindOrganization(ctx)
@@ -142,7 +163,7 @@ func FullIncident() *breachdesk.Incident {
 }
 
 func testCreateIncident(t *testing.T, open OpenFunc) {
-	ctx := context.Background()
+	ctx := Context()
 	t.Run("OK", func(t *testing.T) {
 		clock := &Clock{T: time.Date(2026, 10, 5, 18, 0, 0, 0, time.UTC)}
 		s := open(t, clock.Now)
@@ -212,7 +233,7 @@ func testCreateIncident(t *testing.T, open OpenFunc) {
 }
 
 func testFindIncidents(t *testing.T, open OpenFunc) {
-	ctx := context.Background()
+	ctx := Context()
 	s := open(t, time.Now)
 	for i, status := range []breachdesk.IncidentStatus{"open", "closed", "open", "notifying", "open"} {
 		inc := &breachdesk.Incident{Title: "Incident " + string(rune('A'+i)), Status: status}
@@ -258,7 +279,7 @@ func testFindIncidents(t *testing.T, open OpenFunc) {
 }
 
 func testUpdateIncident(t *testing.T, open OpenFunc) {
-	ctx := context.Background()
+	ctx := Context()
 	t.Run("OK", func(t *testing.T) {
 		clock := &Clock{T: time.Date(2026, 10, 5, 18, 0, 0, 0, time.UTC)}
 		s := open(t, clock.Now)
