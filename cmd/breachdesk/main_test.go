@@ -5,11 +5,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +20,9 @@ import (
 
 	"github.com/breachdesk/breachdesk"
 	bdhttp "github.com/breachdesk/breachdesk/http"
+	"github.com/breachdesk/breachdesk/internal/storetest"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // result is what one command printed and returned.
@@ -295,28 +300,7 @@ func TestConfigMasksSecrets(t *testing.T) {
 func TestServe(t *testing.T) {
 	c := backends(t)["SQLite"]
 	secret := strings.TrimSpace(c.mustRun("", "token", "create", "--name", "ticketing"))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	started := make(chan *bdhttp.Server, 1)
-	done := make(chan int, 1)
-	var stderr bytes.Buffer
-	go func() {
-		m := NewMain()
-		m.Stdout, m.Stderr = io.Discard, &stderr
-		m.Getenv = func(string) string { return "" }
-		m.Started = func(s *bdhttp.Server) { started <- s }
-		code := m.Run(ctx, []string{"--db", c.db, "serve", "--addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0"})
-		m.Close()
-		done <- code
-	}()
-	var srv *bdhttp.Server
-	select {
-	case srv = <-started:
-	case code := <-done:
-		t.Fatalf("serve exited with %d before listening: %s", code, stderr.String())
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	srv, stop := c.serve()
 
 	for _, base := range []string{srv.URL(), srv.PublicURL()} {
 		resp, err := http.Get(base + "/healthz")
@@ -359,7 +343,6 @@ func TestServe(t *testing.T) {
 		t.Fatalf("timeline does not name the token as actor:\n%s", out)
 	}
 
-
 	resp = post("/api/v1/incidents", `{"title": "x", "cause": "gremlins"}`, secret)
 	var apiErr bdhttp.ErrorResponse
 	json.NewDecoder(resp.Body).Decode(&apiErr)
@@ -375,16 +358,126 @@ func TestServe(t *testing.T) {
 		t.Fatalf("POST with a revoked token = %d, want 401", resp.StatusCode)
 	}
 
-	cancel()
-	select {
-	case code := <-done:
-		if code != ExitOK {
-			t.Fatalf("serve exit = %d after shutdown, want 0: %s", code, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop after the context ended")
+	code, logs := stop()
+	if code != ExitOK {
+		t.Fatalf("serve exit = %d after shutdown, want 0: %s", code, logs)
 	}
-	if !strings.Contains(stderr.String(), "msg=request") {
-		t.Errorf("serve logged no requests: %s", stderr.String())
+	if !strings.Contains(logs, "msg=request") {
+		t.Errorf("serve logged no requests: %s", logs)
+	}
+}
+
+// serve starts breachdesk serve on free ports against the cli's database.
+// stop ends it as SIGTERM would and returns its exit code and its log.
+func (c *cli) serve() (srv *bdhttp.Server, stop func() (int, string)) {
+	c.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	started := make(chan *bdhttp.Server, 1)
+	done := make(chan int, 1)
+	var stderr bytes.Buffer
+	go func() {
+		m := NewMain()
+		m.Stdout, m.Stderr = io.Discard, &stderr
+		m.Getenv = func(string) string { return "" }
+		m.Started = func(s *bdhttp.Server) { started <- s }
+		code := m.Run(ctx, []string{"--db", c.db, "serve", "--addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0"})
+		m.Close()
+		done <- code
+	}()
+	select {
+	case srv = <-started:
+	case code := <-done:
+		cancel()
+		c.t.Fatalf("serve exited with %d before listening: %s", code, stderr.String())
+	case <-time.After(30 * time.Second):
+		cancel()
+		c.t.Fatal("serve did not start")
+	}
+	stopped := false
+	var code int
+	stop = func() (int, string) {
+		if !stopped {
+			stopped = true
+			cancel()
+			select {
+			case code = <-done:
+			case <-time.After(30 * time.Second):
+				c.t.Fatal("serve did not stop after the context ended")
+			}
+		}
+		return code, stderr.String()
+	}
+	c.t.Cleanup(func() { stop() })
+	return srv, stop
+}
+
+// request sends a JSON request with the bearer token and decodes the
+// answer into out, returning the status.
+func request(t *testing.T, method, url, token, body string, out any) int {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatalf("%s %s: decode answer: %v", method, url, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+func TestAPIRoundTrip(t *testing.T) {
+	for name, c := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			c.t = t
+			secret := strings.TrimSpace(c.mustRun("", "token", "create", "--name", "roundtrip"))
+			srv, _ := c.serve()
+			full := storetest.FullIncident()
+			var fields map[string]any
+			data, _ := json.Marshal(full)
+			json.Unmarshal(data, &fields)
+			for _, f := range breachdesk.IncidentReadOnlyFields() {
+				delete(fields, f)
+			}
+			body, _ := json.Marshal(fields)
+
+			var created bdhttp.IncidentResponse
+			if status := request(t, "POST", srv.URL()+"/api/v1/incidents", secret, string(body), &created); status != http.StatusCreated {
+				t.Fatalf("POST full incident = %d", status)
+			}
+			var got bdhttp.IncidentResponse
+			if status := request(t, "GET", fmt.Sprintf("%s/api/v1/incidents/%d", srv.URL(), created.ID), secret, "", &got); status != http.StatusOK {
+				t.Fatalf("GET incident = %d", status)
+			}
+			want := storetest.FullIncident()
+			want.Normalize()
+			want.ID, want.CreatedAt, want.UpdatedAt = got.ID, got.CreatedAt, got.UpdatedAt
+			if diff := cmp.Diff(want, got.Incident, cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("API round trip (-sent +got):\n%s", diff)
+			}
+			// What the API stored, the CLI shows the same.
+			var shown bdhttp.IncidentResponse
+			json.Unmarshal([]byte(c.mustRun("", "incident", "show", strconv.FormatInt(got.ID, 10), "--json")), &shown)
+			if diff := cmp.Diff(got.Incident, shown.Incident, cmpopts.EquateEmpty()); diff != "" {
+				t.Fatalf("CLI shows a different incident than the API (-api +cli):\n%s", diff)
+			}
+
+			var updated bdhttp.IncidentResponse
+			patch := `{"malicious": false, "approx_records": 0, "data_categories": ["email"], "likely_consequences": "Spam."}`
+			if status := request(t, "PATCH", fmt.Sprintf("%s/api/v1/incidents/%d", srv.URL(), got.ID), secret, patch, &updated); status != http.StatusOK {
+				t.Fatalf("PATCH = %d", status)
+			}
+			if *updated.Malicious || *updated.ApproxRecords != 0 || len(updated.DataCategories) != 1 ||
+				updated.LikelyConsequences != "Spam." || updated.Title != full.Title {
+				t.Fatalf("PATCH result = %+v", updated.Incident)
+			}
+		})
 	}
 }
