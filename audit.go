@@ -42,6 +42,27 @@ const (
 	AuditTokenRevoke     = "api_token.revoke"
 )
 
+// NewAuditEntry returns the entry for a change, with the digests of what
+// was changed before and after it (nil for nothing). The store fills in
+// ID, PrevHash and Hash when it appends the entry to the chain.
+func NewAuditEntry(at time.Time, actor, action, entity string, entityID any, before, after any) AuditEntry {
+	e := AuditEntry{At: at, Actor: actor, Action: action, Entity: entity, EntityID: fmt.Sprint(entityID)}
+	if before != nil {
+		e.Before = Digest(before)
+	}
+	if after != nil {
+		e.After = Digest(after)
+	}
+	return e
+}
+
+// Chain links e after the entry whose ID and hash are given (0 and "" for
+// the first entry) and computes its hash.
+func (e *AuditEntry) Chain(prevID int64, prevHash string) {
+	e.ID, e.PrevHash = prevID+1, prevHash
+	e.Hash = e.ComputeHash()
+}
+
 // Digest returns the SHA-256 of v's JSON encoding, in hex: a fingerprint
 // that proves what a record was without keeping it.
 func Digest(v any) string {

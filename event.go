@@ -51,6 +51,15 @@ func EventKinds() []string {
 	return []string{EventDetected, EventContained, EventAuthorityNotified, EventIndividualsNotified, EventDecision, EventNote}
 }
 
+// Normalize sets an empty At to now and puts At in UTC at the
+// microsecond precision both stores keep. Stores call it before Validate.
+func (e *IncidentEvent) Normalize(now time.Time) {
+	if e.At.IsZero() {
+		e.At = now
+	}
+	e.At = e.At.UTC().Truncate(time.Microsecond)
+}
+
 // Validate checks an event a person records.
 func (e *IncidentEvent) Validate() error {
 	if !slices.Contains(EventKinds(), e.Kind) {

@@ -96,22 +96,17 @@ func scanAuditEntries(ctx context.Context, tx *Tx, tail string, args []any, fn f
 // one. An advisory lock held to the end of the transaction makes writers
 // from every process append one at a time, so the chain never forks.
 func appendAudit(ctx context.Context, tx *Tx, action, entity string, entityID any, before, after any) error {
-	e := breachdesk.AuditEntry{At: tx.now, Actor: tx.actor, Action: action, Entity: entity, EntityID: fmt.Sprint(entityID)}
-	if before != nil {
-		e.Before = breachdesk.Digest(before)
-	}
-	if after != nil {
-		e.After = breachdesk.Digest(after)
-	}
+	e := breachdesk.NewAuditEntry(tx.now, tx.actor, action, entity, entityID, before, after)
+	var prevID int64
+	var prevHash string
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('breachdesk.audit.' || current_schema()))`); err != nil {
 		return FormatError(err)
 	}
-	err := tx.QueryRow(ctx, `SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&e.ID, &e.PrevHash)
+	err := tx.QueryRow(ctx, `SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&prevID, &prevHash)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return FormatError(err)
 	}
-	e.ID++
-	e.Hash = e.ComputeHash()
+	e.Chain(prevID, prevHash)
 	_, err = tx.Exec(ctx, `
 		INSERT INTO audit_log (id, at, actor, action, entity, entity_id, before_digest, after_digest, prev_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/breachdesk/breachdesk"
 	"github.com/jackc/pgx/v5"
@@ -53,10 +52,7 @@ func (s *IncidentEventService) FindIncidentEvents(ctx context.Context, filter br
 }
 
 func createUserEvent(ctx context.Context, tx *Tx, e *breachdesk.IncidentEvent) error {
-	if e.At.IsZero() {
-		e.At = tx.now
-	}
-	e.At = e.At.UTC().Truncate(time.Microsecond)
+	e.Normalize(tx.now)
 	if err := e.Validate(); err != nil {
 		return err
 	}

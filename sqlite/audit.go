@@ -94,19 +94,14 @@ func scanAuditEntries(ctx context.Context, tx *Tx, tail string, args []any, fn f
 // cannot change under us. before and after are the changed thing as it
 // was and became (nil for none); only their digests are kept.
 func appendAudit(ctx context.Context, tx *Tx, action, entity string, entityID any, before, after any) error {
-	e := breachdesk.AuditEntry{At: tx.now, Actor: tx.actor, Action: action, Entity: entity, EntityID: fmt.Sprint(entityID)}
-	if before != nil {
-		e.Before = breachdesk.Digest(before)
-	}
-	if after != nil {
-		e.After = breachdesk.Digest(after)
-	}
-	err := tx.QueryRowContext(ctx, `SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&e.ID, &e.PrevHash)
+	e := breachdesk.NewAuditEntry(tx.now, tx.actor, action, entity, entityID, before, after)
+	var prevID int64
+	var prevHash string
+	err := tx.QueryRowContext(ctx, `SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&prevID, &prevHash)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return FormatError(err)
 	}
-	e.ID++
-	e.Hash = e.ComputeHash()
+	e.Chain(prevID, prevHash)
 	_, err = tx.ExecContext(ctx, `
 		INSERT INTO audit_log (id, at, actor, action, entity, entity_id, before_digest, after_digest, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,

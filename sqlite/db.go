@@ -30,7 +30,7 @@ type DB struct {
 	write *sql.DB
 	read  *sql.DB
 
-	// Path is the database file, or ":memory:".
+	// Path is the database file.
 	Path string
 
 	// Now returns the current time; tests replace it.
@@ -48,10 +48,6 @@ func NewDB(path string) *DB {
 func (db *DB) Open() (err error) {
 	if db.Path == "" {
 		return errors.New("sqlite: a database path is required")
-	}
-	if db.Path == ":memory:" {
-		// A shared-cache name keeps one in-memory database across both pools.
-		db.Path = fmt.Sprintf("file:memdb%d?mode=memory&cache=shared", time.Now().UnixNano())
 	}
 	if err := createPrivate(db.Path); err != nil {
 		return err

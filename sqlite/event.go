@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
 
 	"github.com/breachdesk/breachdesk"
 )
@@ -53,10 +52,7 @@ func (s *IncidentEventService) FindIncidentEvents(ctx context.Context, filter br
 }
 
 func createUserEvent(ctx context.Context, tx *Tx, e *breachdesk.IncidentEvent) error {
-	if e.At.IsZero() {
-		e.At = tx.now
-	}
-	e.At = e.At.UTC().Truncate(time.Microsecond)
+	e.Normalize(tx.now)
 	if err := e.Validate(); err != nil {
 		return err
 	}

@@ -23,7 +23,26 @@ func (m *Main) incidentCommand() *cobra.Command {
 	return cmd
 }
 
-// readDocument reads the incident file named by -f ("-" for stdin).
+// readIncidentFile reads the incident file named by -f ("-" for stdin)
+// into v, an Incident or an IncidentUpdate, refusing the fields breachdesk
+// sets itself. It returns the document to locate later errors in.
+func (m *Main) readIncidentFile(path string, v any) (*decode.Document, error) {
+	if path == "" {
+		// cobra checks required flags only after the command has started,
+		// too late to report a usage error.
+		return nil, usageErrorf("-f FILE is required (a JSON or YAML incident file, or - for standard input)")
+	}
+	doc, err := m.readDocument(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := doc.Reject(breachdesk.IncidentReadOnlyFields()...); err != nil {
+		return nil, err
+	}
+	return doc, doc.Decode(v)
+}
+
+// readDocument reads a JSON or YAML file ("-" for stdin).
 func (m *Main) readDocument(path string) (*decode.Document, error) {
 	var data []byte
 	var err error
@@ -59,18 +78,9 @@ a value of the wrong type or a malformed time is rejected with its line and
 field, and nothing is stored. See docs/incident-file.md for the fields.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := requireFile(file); err != nil {
-				return err
-			}
-			doc, err := m.readDocument(file)
-			if err != nil {
-				return err
-			}
-			if err := doc.Reject(breachdesk.IncidentReadOnlyFields()...); err != nil {
-				return err
-			}
 			var inc breachdesk.Incident
-			if err := doc.Decode(&inc); err != nil {
+			doc, err := m.readIncidentFile(file, &inc)
+			if err != nil {
 				return err
 			}
 			s, err := m.openStore(cmd.Context())
@@ -91,15 +101,6 @@ field, and nothing is stored. See docs/incident-file.md for the fields.`,
 
 func fileFlag(cmd *cobra.Command, file *string) {
 	cmd.Flags().StringVarP(file, "file", "f", "", "incident file, JSON or YAML (- for standard input); required")
-}
-
-// requireFile checks -f: cobra validates required flags only after the
-// command has started, too late to report a usage error.
-func requireFile(file string) error {
-	if file == "" {
-		return usageErrorf("-f FILE is required (a JSON or YAML incident file, or - for standard input)")
-	}
-	return nil
 }
 
 func (m *Main) incidentListCommand() *cobra.Command {
@@ -204,18 +205,9 @@ func (m *Main) incidentUpdateCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := requireFile(file); err != nil {
-				return err
-			}
-			doc, err := m.readDocument(file)
-			if err != nil {
-				return err
-			}
-			if err := doc.Reject(breachdesk.IncidentReadOnlyFields()...); err != nil {
-				return err
-			}
 			var upd breachdesk.IncidentUpdate
-			if err := doc.Decode(&upd); err != nil {
+			doc, err := m.readIncidentFile(file, &upd)
+			if err != nil {
 				return err
 			}
 			s, err := m.openStore(cmd.Context())
