@@ -51,7 +51,7 @@ func TestAuditChain(t *testing.T) {
 		intact int
 		reason string
 	}{
-		{"ErrFieldChanged", func(es []*breachdesk.AuditEntry) []*breachdesk.AuditEntry { es[2].Actor = "cli:mallory"; return es }, 3, 2, 1, "does not match its hash"},
+		{"ErrFieldChanged", func(es []*breachdesk.AuditEntry) []*breachdesk.AuditEntry { es[2].Actor = "cli:mallory"; return es }, 3, 2, "does not match its hash"},
 		{"ErrTimeChanged", func(es []*breachdesk.AuditEntry) []*breachdesk.AuditEntry {
 			es[1].At = es[1].At.Add(time.Microsecond)
 			return es
