@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // IncidentEvent is one entry of an incident's timeline. The timeline is
@@ -68,7 +69,7 @@ func (e *IncidentEvent) Validate() error {
 	if (e.Kind == EventDecision || e.Kind == EventNote) && strings.TrimSpace(e.Note) == "" {
 		return FieldErrorf("note", "a %s needs a note saying what and why", e.Kind)
 	}
-	if len(e.Note) > maxTextLength {
+	if utf8.RuneCountInString(e.Note) > maxTextLength {
 		return FieldErrorf("note", "must be at most %d characters", maxTextLength)
 	}
 	if e.At.IsZero() {

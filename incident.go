@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Incident is a personal-data breach as the controller knows it: what
@@ -194,7 +195,7 @@ func (inc *Incident) Validate() error {
 	if strings.TrimSpace(inc.Title) == "" {
 		return FieldErrorf("title", "a title is required")
 	}
-	if len(inc.Title) > maxTitleLength {
+	if utf8.RuneCountInString(inc.Title) > maxTitleLength {
 		return FieldErrorf("title", "must be at most %d characters", maxTitleLength)
 	}
 	if !slices.Contains(IncidentStatuses(), inc.Status) {
@@ -236,7 +237,7 @@ func (inc *Incident) Validate() error {
 		"summary": inc.Summary, "measures_taken": inc.MeasuresTaken,
 		"measures_planned": inc.MeasuresPlanned, "likely_consequences": inc.LikelyConsequences,
 	} {
-		if len(text) > maxTextLength {
+		if utf8.RuneCountInString(text) > maxTextLength {
 			return FieldErrorf(field, "must be at most %d characters", maxTextLength)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Organization is the controller: the company responsible for the personal
@@ -50,7 +51,7 @@ func (o *Organization) Validate() error {
 	switch {
 	case strings.TrimSpace(o.Name) == "":
 		return FieldErrorf("name", "the organization's name is required")
-	case len(o.Name) > 300:
+	case utf8.RuneCountInString(o.Name) > 300:
 		return FieldErrorf("name", "must be at most 300 characters")
 	case !IsCountryCode(o.Country):
 		return FieldErrorf("country", "%q is not an ISO 3166-1 alpha-2 country code (such as FR, GB or US)", o.Country)

@@ -10,6 +10,7 @@ import (
 	"github.com/breachdesk/breachdesk"
 	"github.com/breachdesk/breachdesk/decode"
 	bdhttp "github.com/breachdesk/breachdesk/http"
+	"github.com/breachdesk/breachdesk/jsonschema"
 	"github.com/spf13/cobra"
 )
 
@@ -24,9 +25,11 @@ func (m *Main) incidentCommand() *cobra.Command {
 }
 
 // readIncidentFile reads the incident file named by -f ("-" for stdin)
-// into v, an Incident or an IncidentUpdate, refusing the fields breachdesk
-// sets itself. It returns the document to locate later errors in.
-func (m *Main) readIncidentFile(path string, v any) (*decode.Document, error) {
+// into v, an Incident or an IncidentUpdate (partial, where every field is
+// optional), refusing the fields breachdesk sets itself and checking it
+// against the published JSON Schema. It returns the document to locate
+// later errors in.
+func (m *Main) readIncidentFile(path string, v any, partial bool) (*decode.Document, error) {
 	if path == "" {
 		// cobra checks required flags only after the command has started,
 		// too late to report a usage error.
@@ -39,7 +42,16 @@ func (m *Main) readIncidentFile(path string, v any) (*decode.Document, error) {
 	if err := doc.Reject(breachdesk.IncidentReadOnlyFields()...); err != nil {
 		return nil, err
 	}
-	return doc, doc.Decode(v)
+	// Decoding first reports unknown fields and wrong types with
+	// suggestions; the schema then checks values as editors do.
+	if err := doc.Decode(v); err != nil {
+		return nil, err
+	}
+	schema, err := jsonschema.NewIncidentValidator()
+	if err != nil {
+		return nil, err
+	}
+	return doc, schema.Validate(doc, partial)
 }
 
 // readDocument reads a JSON or YAML file ("-" for stdin).
@@ -79,7 +91,7 @@ field, and nothing is stored. See docs/incident-file.md for the fields.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var inc breachdesk.Incident
-			doc, err := m.readIncidentFile(file, &inc)
+			doc, err := m.readIncidentFile(file, &inc, false)
 			if err != nil {
 				return err
 			}
@@ -206,7 +218,7 @@ func (m *Main) incidentUpdateCommand() *cobra.Command {
 				return err
 			}
 			var upd breachdesk.IncidentUpdate
-			doc, err := m.readIncidentFile(file, &upd)
+			doc, err := m.readIncidentFile(file, &upd, true)
 			if err != nil {
 				return err
 			}
