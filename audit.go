@@ -144,6 +144,10 @@ type AuditService interface {
 
 	// VerifyAuditLog checks the whole chain and names the first broken entry.
 	VerifyAuditLog(ctx context.Context) (AuditVerification, error)
+
+	// RecordAccess appends an entry for an action that changed nothing but
+	// must be on record, such as showing personal data in plaintext.
+	RecordAccess(ctx context.Context, action, entity, entityID string) error
 }
 
 // AuditFilter selects audit entries. Nil fields do not filter.
@@ -154,3 +158,11 @@ type AuditFilter struct {
 	Offset int `json:"offset,omitempty"`
 	Limit  int `json:"limit,omitempty"`
 }
+
+// Audit actions for affected people and keys.
+const (
+	AuditPeopleImport   = "affected_people.import"
+	AuditPeopleReveal   = "affected_people.reveal"
+	AuditDataKeyCreate  = "data_key.create"
+	AuditDataKeysRewrap = "data_key.rewrap"
+)

@@ -80,6 +80,12 @@ var _ breachdesk.AuditService = (*AuditService)(nil)
 type AuditService struct {
 	FindAuditEntriesFunc func(ctx context.Context, filter breachdesk.AuditFilter) ([]*breachdesk.AuditEntry, int, error)
 	VerifyAuditLogFunc   func(ctx context.Context) (breachdesk.AuditVerification, error)
+	RecordAccessFunc     func(ctx context.Context, action, entity, entityID string) error
+}
+
+// RecordAccess calls RecordAccessFunc.
+func (s *AuditService) RecordAccess(ctx context.Context, action, entity, entityID string) error {
+	return s.RecordAccessFunc(ctx, action, entity, entityID)
 }
 
 // FindAuditEntries calls FindAuditEntriesFunc.

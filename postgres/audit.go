@@ -113,3 +113,16 @@ func appendAudit(ctx context.Context, tx *Tx, action, entity string, entityID an
 		e.ID, e.At, e.Actor, e.Action, e.Entity, e.EntityID, e.Before, e.After, e.PrevHash, e.Hash)
 	return FormatError(err)
 }
+
+// RecordAccess appends an entry for an action that changed nothing.
+func (s *AuditService) RecordAccess(ctx context.Context, action, entity, entityID string) error {
+	tx, err := s.db.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if err := appendAudit(ctx, tx, action, entity, entityID, nil, nil); err != nil {
+		return fmt.Errorf("record access: %w", err)
+	}
+	return tx.Commit(ctx)
+}

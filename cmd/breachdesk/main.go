@@ -176,6 +176,9 @@ directory); give a postgres:// URL with --db for large breaches.`,
 		m.auditCommand(),
 		m.registerCommand(),
 		m.tokenCommand(),
+		m.subjectsCommand(),
+		m.genCommand(),
+		m.keyCommand(),
 	)
 	return root
 }

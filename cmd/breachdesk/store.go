@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"strings"
 
 	"github.com/breachdesk/breachdesk"
+	"github.com/breachdesk/breachdesk/keyring"
 	"github.com/breachdesk/breachdesk/postgres"
 	"github.com/breachdesk/breachdesk/sqlite"
 )
@@ -21,6 +23,8 @@ type store struct {
 	Events        breachdesk.IncidentEventService
 	Audit         breachdesk.AuditService
 	Tokens        breachdesk.APITokenService
+	People        breachdesk.AffectedPersonService
+	DataKeys      breachdesk.DataKeyService
 }
 
 func isPostgres(dsn string) bool {
@@ -49,7 +53,9 @@ func (m *Main) openStore(ctx context.Context) (*store, error) {
 			Incidents:     postgres.NewIncidentService(db),
 			Events:        postgres.NewIncidentEventService(db),
 			Audit:         postgres.NewAuditService(db),
-			Tokens:        postgres.NewAPITokenService(db)}
+			Tokens:        postgres.NewAPITokenService(db),
+			People:        postgres.NewAffectedPersonService(db),
+			DataKeys:      postgres.NewDataKeyService(db)}
 		return m.store, nil
 	}
 	db := sqlite.NewDB(sqlitePath(m.Config.DB))
@@ -62,6 +68,39 @@ func (m *Main) openStore(ctx context.Context) (*store, error) {
 		Incidents:     sqlite.NewIncidentService(db),
 		Events:        sqlite.NewIncidentEventService(db),
 		Audit:         sqlite.NewAuditService(db),
-		Tokens:        sqlite.NewAPITokenService(db)}
+		Tokens:        sqlite.NewAPITokenService(db),
+		People:        sqlite.NewAffectedPersonService(db),
+		DataKeys:      sqlite.NewDataKeyService(db)}
 	return m.store, nil
+}
+
+// openKeyring opens the keys that seal personal data. The key file is
+// created on first use, when the database holds no data keys yet; when it
+// does, a missing key file is an error, never a reason to make a new key
+// that could not open what is stored.
+func (m *Main) openKeyring(ctx context.Context, s *store) (*keyring.Keyring, error) {
+	path := m.Config.KeyFile
+	if path == "" {
+		return nil, breachdesk.Errorf(breachdesk.EInvalid, "--key-file is required with PostgreSQL: the key that encrypts personal data must not live in the database it protects.")
+	}
+	mk, err := keyring.LoadMasterKey(path)
+	if breachdesk.ErrorCode(err) == breachdesk.ENotFound {
+		existing, ferr := s.DataKeys.FindDataKeys(ctx)
+		if ferr != nil {
+			return nil, ferr
+		}
+		if len(existing) > 0 {
+			return nil, breachdesk.Errorf(breachdesk.EInvalid, "The key file %s is missing, and this database holds personal data encrypted with the key it held. Restore it from your backup (see docs/operations.md).", path)
+		}
+		if mk, err = keyring.NewMasterKey(m.Now()); err != nil {
+			return nil, err
+		}
+		if err := mk.WriteFile(path); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(m.Stderr, "Created the key file %s: back it up apart from the database; without it the personal data cannot be read.\n", path)
+	} else if err != nil {
+		return nil, err
+	}
+	return keyring.Open(ctx, mk, s.DataKeys, m.Now())
 }
