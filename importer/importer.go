@@ -263,7 +263,11 @@ func csvRecords(name string, r io.Reader) (func() (Record, *Problem, error), err
 		fields, err := cr.Read()
 		var parseErr *csv.ParseError
 		if errors.As(err, &parseErr) {
-			return Record{}, &Problem{Line: parseErr.StartLine, Reason: "the row is not valid CSV: " + parseErr.Err.Error()}, nil
+			reason := "the row is not valid CSV: " + parseErr.Err.Error()
+			if parseErr.Line > parseErr.StartLine {
+				reason = fmt.Sprintf("a quoted field opened on this line is not closed, so lines %d to %d were read as one row and not imported", parseErr.StartLine, parseErr.Line)
+			}
+			return Record{}, &Problem{Line: parseErr.StartLine, Reason: reason}, nil
 		} else if err != nil {
 			return Record{}, nil, err
 		}
