@@ -99,7 +99,9 @@ func (s *people) CountAffectedPeople(ctx context.Context, incidentID int64, by s
 
 type dataKeys struct{ keys []*breachdesk.DataKey }
 
-func (s *dataKeys) FindDataKeys(ctx context.Context) ([]*breachdesk.DataKey, error) { return s.keys, nil }
+func (s *dataKeys) FindDataKeys(ctx context.Context) ([]*breachdesk.DataKey, error) {
+	return s.keys, nil
+}
 func (s *dataKeys) CreateDataKeys(ctx context.Context, keys []*breachdesk.DataKey) error {
 	for i, k := range keys {
 		k.ID = int64(len(s.keys) + i + 1)

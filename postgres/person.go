@@ -41,21 +41,23 @@ func (s *AffectedPersonService) InsertSealedPeople(ctx context.Context, incident
 	if _, err := findIncidentByID(ctx, tx, incidentID); err != nil {
 		return 0, fmt.Errorf("insert affected people: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_people (LIKE affected_people INCLUDING DEFAULTS) ON COMMIT DROP`); err != nil {
+	cols := strings.Join(personColumns, ", ")
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE import_people ON COMMIT DROP AS SELECT `+cols+`, 0 AS seq FROM affected_people WITH NO DATA`); err != nil {
 		return 0, FormatError(err)
 	}
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"import_people"}, personColumns, pgx.CopyFromSlice(len(people), func(i int) ([]any, error) {
+	// seq keeps the batch's order, so that of two rows with one external id
+	// the first is stored, as on SQLite.
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"import_people"}, append(personColumns, "seq"), pgx.CopyFromSlice(len(people), func(i int) ([]any, error) {
 		p := people[i]
 		return []any{incidentID, p.ExternalID, p.Name, p.Email, p.Phone, p.PostalAddress, p.EmailIndex, p.PhoneIndex,
-			p.Country, p.Region, p.Language, list(p.DataCategories), tx.now}, nil
+			p.Country, p.Region, p.Language, list(p.DataCategories), tx.now, i}, nil
 	}))
 	if err != nil {
 		return 0, fmt.Errorf("insert affected people: %w", FormatError(err))
 	}
-	cols := strings.Join(personColumns, ", ")
 	rows, err := tx.Query(ctx, `
 		INSERT INTO affected_people (`+cols+`)
-		SELECT DISTINCT ON (external_id) `+cols+` FROM import_people ORDER BY external_id
+		SELECT DISTINCT ON (external_id) `+cols+` FROM import_people ORDER BY external_id, seq
 		ON CONFLICT (incident_id, external_id) DO NOTHING
 		RETURNING external_id`)
 	if err != nil {

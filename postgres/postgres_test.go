@@ -82,6 +82,8 @@ func TestConformance(t *testing.T) {
 			Events:        postgres.NewIncidentEventService(db),
 			Audit:         postgres.NewAuditService(db),
 			Tokens:        postgres.NewAPITokenService(db),
+			People:        postgres.NewAffectedPersonService(db),
+			DataKeys:      postgres.NewDataKeyService(db),
 			TamperAuditEntry: func(t *testing.T, id int64) {
 				ctx := context.Background()
 				conn, err := pgx.Connect(ctx, db.DSN)

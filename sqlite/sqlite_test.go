@@ -49,6 +49,8 @@ func TestConformance(t *testing.T) {
 			Events:        sqlite.NewIncidentEventService(db),
 			Audit:         sqlite.NewAuditService(db),
 			Tokens:        sqlite.NewAPITokenService(db),
+			People:        sqlite.NewAffectedPersonService(db),
+			DataKeys:      sqlite.NewDataKeyService(db),
 			TamperAuditEntry: func(t *testing.T, id int64) {
 				raw, err := sql.Open("sqlite3", db.Path)
 				if err != nil {

@@ -21,6 +21,8 @@ type Store struct {
 	Events        breachdesk.IncidentEventService
 	Audit         breachdesk.AuditService
 	Tokens        breachdesk.APITokenService
+	People        breachdesk.AffectedPersonService
+	DataKeys      breachdesk.DataKeyService
 
 	// TamperAuditEntry changes the actor of audit entry id directly in the
 	// database, getting past the append-only trigger as an attacker with
@@ -56,6 +58,8 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("Audit", func(t *testing.T) { t.Parallel(); testAudit(t, open) })
 	t.Run("APITokens", func(t *testing.T) { t.Parallel(); testAPITokens(t, open) })
 	t.Run("WriteNeedsActor", func(t *testing.T) { t.Parallel(); testWriteNeedsActor(t, open) })
+	t.Run("AffectedPeople", func(t *testing.T) { t.Parallel(); testAffectedPeople(t, open) })
+	t.Run("DataKeys", func(t *testing.T) { t.Parallel(); testDataKeys(t, open) })
 }
 
 // equate ignores the difference between a nil and an empty list, which no
