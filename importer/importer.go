@@ -61,7 +61,7 @@ type Importer struct {
 	People  breachdesk.AffectedPersonService
 	Keyring *keyring.Keyring
 
-	// BatchSize rows are stored per transaction (default 5000).
+	// BatchSize rows are stored per transaction (default 10000).
 	BatchSize int
 	// Workers normalise and seal in parallel (default: one per core).
 	Workers int
@@ -86,7 +86,7 @@ type batch struct {
 func (im *Importer) Import(ctx context.Context, incidentID int64, name string, r io.Reader, format string, rejects io.Writer) (Summary, error) {
 	batchSize, workers := im.BatchSize, im.Workers
 	if batchSize <= 0 {
-		batchSize = 5000
+		batchSize = 10000
 	}
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -110,8 +110,11 @@ func (im *Importer) Import(ctx context.Context, incidentID int64, name string, r
 	rejectsCSV.Write([]string{"line", "external_id", "field", "reason"})
 
 	g, ctx := errgroup.WithContext(ctx)
-	toWorkers := make(chan *batch, workers)
-	inOrder := make(chan *batch, 2*workers)
+	// Few batches are in flight at once, so memory stays bounded whatever
+	// the file's size: the queue to the writer, one per worker, and one
+	// being written.
+	toWorkers := make(chan *batch)
+	inOrder := make(chan *batch, workers)
 
 	g.Go(func() error { // the reader: batches in file order
 		defer close(toWorkers)

@@ -100,7 +100,7 @@ func dsn(path, txlock string) string {
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	return path + sep + "_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL&_txlock=" + txlock
+	return path + sep + "_journal_mode=WAL&_foreign_keys=on&_busy_timeout=10000&_synchronous=NORMAL&_cache_size=-65536&_txlock=" + txlock
 }
 
 // Close closes the database.
