@@ -298,14 +298,24 @@ func (doc *Document) Locate(err error) error {
 	return &breachdesk.Error{Code: e.Code, Field: e.Field, Message: doc.Name + ": " + e.Message}
 }
 
-func (doc *Document) unknownField(f field, known map[string][]int) error {
+// Closest returns the candidate a mistyped name most probably meant, or ""
+// when none is within three edits.
+func Closest(name string, candidates []string) string {
 	best, bestDistance := "", 4
-	for name := range known {
-		if d := distance(f.key, name); d < bestDistance || (d == bestDistance && name < best) {
-			best, bestDistance = name, d
+	for _, c := range candidates {
+		if d := distance(name, c); d < bestDistance || (d == bestDistance && c < best) {
+			best, bestDistance = c, d
 		}
 	}
-	if best != "" {
+	return best
+}
+
+func (doc *Document) unknownField(f field, known map[string][]int) error {
+	names := make([]string, 0, len(known))
+	for name := range known {
+		names = append(names, name)
+	}
+	if best := Closest(f.key, names); best != "" {
 		return doc.errorAt(f.line, f.key, "is not a known field (did you mean %q?)", best)
 	}
 	return doc.errorAt(f.line, f.key, "is not a known field")

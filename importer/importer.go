@@ -49,7 +49,7 @@ type Summary struct {
 	Rejected int64 `json:"rejected"`
 }
 
-// Progress is reported after each stored batch.
+// Progress is reported after each commit.
 type Progress struct {
 	Summary
 	// BytesRead of the file so far, to estimate the time left.
@@ -61,8 +61,10 @@ type Importer struct {
 	People  breachdesk.AffectedPersonService
 	Keyring *keyring.Keyring
 
-	// BatchSize rows are stored per transaction (default 10000).
+	// BatchSize rows are read, checked and sealed together (default 10000).
 	BatchSize int
+	// CommitSize rows, at least, are stored per transaction (default 50000).
+	CommitSize int
 	// Workers normalise and seal in parallel (default: one per core).
 	Workers int
 	// Progress, when set, is called after each batch.
@@ -84,9 +86,12 @@ type batch struct {
 // CSV (line, external_id, field, reason). A problem with the file itself,
 // such as an unknown column, stops the import before anything is stored.
 func (im *Importer) Import(ctx context.Context, incidentID int64, name string, r io.Reader, format string, rejects io.Writer) (Summary, error) {
-	batchSize, workers := im.BatchSize, im.Workers
+	batchSize, commitSize, workers := im.BatchSize, im.CommitSize, im.Workers
 	if batchSize <= 0 {
 		batchSize = 10000
+	}
+	if commitSize <= 0 {
+		commitSize = 50_000
 	}
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -111,8 +116,8 @@ func (im *Importer) Import(ctx context.Context, incidentID int64, name string, r
 
 	g, ctx := errgroup.WithContext(ctx)
 	// Few batches are in flight at once, so memory stays bounded whatever
-	// the file's size: the queue to the writer, one per worker, and one
-	// being written.
+	// the file's size: the queue to the writer, one per worker, and the
+	// rows waiting for the next commit.
 	toWorkers := make(chan *batch)
 	inOrder := make(chan *batch, workers)
 
@@ -154,6 +159,7 @@ func (im *Importer) Import(ctx context.Context, incidentID int64, name string, r
 		g.Go(func() error {
 			for b := range toWorkers {
 				im.seal(incidentID, b)
+				b.records = nil // only the sealed form waits for the writer
 				close(b.done)
 			}
 			return nil
@@ -162,6 +168,30 @@ func (im *Importer) Import(ctx context.Context, incidentID int64, name string, r
 
 	var sum Summary
 	g.Go(func() error { // the writer: stores batches in file order
+		// Rows are stored CommitSize at a time: every commit rewrites the
+		// index pages it touched, and the blind indexes are random, so
+		// fewer, larger commits write far less.
+		var pending []*breachdesk.SealedPerson
+		var pendingRead, pendingRejected, bytesRead int64
+		flush := func() error {
+			inserted := 0
+			if len(pending) > 0 {
+				n, err := im.People.InsertSealedPeople(ctx, incidentID, pending)
+				if err != nil {
+					return err
+				}
+				inserted = n
+			}
+			sum.Read += pendingRead
+			sum.Rejected += pendingRejected
+			sum.Imported += int64(inserted)
+			sum.Duplicates = sum.Read - sum.Rejected - sum.Imported
+			pending, pendingRead, pendingRejected = pending[:0], 0, 0
+			if im.Progress != nil {
+				im.Progress(Progress{Summary: sum, BytesRead: bytesRead})
+			}
+			return nil
+		}
 		for b := range inOrder {
 			select {
 			case <-b.done:
@@ -178,23 +208,17 @@ func (im *Importer) Import(ctx context.Context, incidentID int64, name string, r
 			if err := rejectsCSV.Error(); err != nil {
 				return fmt.Errorf("write rejects: %w", err)
 			}
-			inserted := 0
-			if len(b.sealed) > 0 {
-				n, err := im.People.InsertSealedPeople(ctx, incidentID, b.sealed)
-				if err != nil {
+			pending = append(pending, b.sealed...)
+			pendingRead += int64(b.rows)
+			pendingRejected += int64(len(rejected))
+			bytesRead = b.bytes
+			if len(pending) >= commitSize {
+				if err := flush(); err != nil {
 					return err
 				}
-				inserted = n
-			}
-			sum.Read += int64(b.rows)
-			sum.Rejected += int64(len(rejected))
-			sum.Imported += int64(inserted)
-			sum.Duplicates = sum.Read - sum.Rejected - sum.Imported
-			if im.Progress != nil {
-				im.Progress(Progress{Summary: sum, BytesRead: b.bytes})
 			}
 		}
-		return nil
+		return flush()
 	})
 	if err := g.Wait(); err != nil {
 		return sum, err

@@ -1,13 +1,17 @@
 // Package jsonschema checks incident files against the published JSON
 // Schema (docs/incident.schema.json), the same file editors use, and
-// reports the first problem by file, line and field.
+// reports the first problem by file, line and field in words a DPO
+// understands.
 package jsonschema
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/breachdesk/breachdesk/decode"
@@ -18,41 +22,61 @@ import (
 	"golang.org/x/text/message"
 )
 
-// Validator checks incident documents against the schema.
+// Validator checks incident documents against the incident schema. It is
+// safe for concurrent use.
 type Validator struct {
 	full    *sjs.Schema // incident create: title required
 	partial *sjs.Schema // incident update: every field optional
-	printer *message.Printer
+	fields  []string    // the schema's property names, for suggestions
+	times   []string    // the properties with "format": "date-time"
 }
 
-// NewIncidentValidator compiles the incident schema twice: as published,
-// and without "required" for update files, where every field is optional.
+// NewIncidentValidator compiles docs.IncidentSchema twice, with date-time
+// formats asserted: as published, and without its top-level "required"
+// for update files, where every field is optional. The schema stays one
+// file and both forms check values alike.
 func NewIncidentValidator() (*Validator, error) {
-	full, err := compile(docs.IncidentSchema(), false)
-	if err != nil {
+	var meta struct {
+		Properties map[string]struct {
+			Format string `json:"format"`
+		} `json:"properties"`
+	}
+	if err := json.Unmarshal(docs.IncidentSchema(), &meta); err != nil {
+		return nil, fmt.Errorf("incident schema: %w", err)
+	}
+	v := &Validator{}
+	for name, p := range meta.Properties {
+		v.fields = append(v.fields, name)
+		if p.Format == "date-time" {
+			v.times = append(v.times, name)
+		}
+	}
+	slices.Sort(v.fields)
+	var err error
+	if v.full, err = compile(false); err != nil {
 		return nil, err
 	}
-	partial, err := compile(docs.IncidentSchema(), true)
-	if err != nil {
+	if v.partial, err = compile(true); err != nil {
 		return nil, err
 	}
-	return &Validator{full: full, partial: partial, printer: message.NewPrinter(language.English)}, nil
+	return v, nil
 }
 
-func compile(schema []byte, partial bool) (*sjs.Schema, error) {
-	doc, err := sjs.UnmarshalJSON(bytes.NewReader(schema))
+func compile(partial bool) (*sjs.Schema, error) {
+	doc, err := sjs.UnmarshalJSON(bytes.NewReader(docs.IncidentSchema()))
 	if err != nil {
 		return nil, fmt.Errorf("incident schema: %w", err)
 	}
-	const url = "incident.schema.json"
 	if partial {
 		m, ok := doc.(map[string]any)
 		if !ok {
 			return nil, fmt.Errorf("incident schema: not an object")
 		}
+		// Only the top level: a nested object given in an update would
+		// still need its own required fields.
 		delete(m, "required")
-		delete(m, "$id") // the two compiled forms must not claim one id
 	}
+	const url = "incident.schema.json"
 	c := sjs.NewCompiler()
 	c.AssertFormat()
 	if err := c.AddResource(url, doc); err != nil {
@@ -65,13 +89,16 @@ func compile(schema []byte, partial bool) (*sjs.Schema, error) {
 	return s, nil
 }
 
-// Validate checks doc; partial is for update files, where no field is
-// required. It returns nil, or an invalid error naming the first problem in
-// the order of the file.
+// Validate checks doc against the schema; partial is for update files,
+// where no field is required. It returns nil, or an invalid error about the
+// first problem in the order of the file (a missing field first, then by
+// field, list item and kind of problem), located like
+// "incident.yaml:5: aware_at: must be ...".
 func (v *Validator) Validate(doc *decode.Document, partial bool) error {
-	instance, err := sjs.UnmarshalJSON(bytes.NewReader(doc.JSON()))
+	data := doc.JSON()
+	instance, err := sjs.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
-		return doc.Errorf("", "%v", err)
+		return fmt.Errorf("validate incident: %w", err)
 	}
 	schema := v.full
 	if partial {
@@ -83,15 +110,39 @@ func (v *Validator) Validate(doc *decode.Document, partial bool) error {
 	}
 	verr, ok := err.(*sjs.ValidationError)
 	if !ok {
-		return doc.Errorf("", "%v", err)
+		return fmt.Errorf("validate incident: %w", err)
 	}
-	leaves := leafErrors(verr)
-	slices.SortStableFunc(leaves, func(a, b *sjs.ValidationError) int {
-		return lineOf(doc, a) - lineOf(doc, b)
-	})
-	first := leaves[0]
-	field, reason := v.describe(first)
-	return doc.Errorf(field, "%s", reason)
+	// The library visits an object's fields in map order, so problems are
+	// sorted here to report the same one every time.
+	order := fieldOrder(data)
+	var problems []problem
+	for _, leaf := range leafErrors(verr) {
+		problems = append(problems, v.problems(leaf, instance, order)...)
+	}
+	if len(problems) == 0 {
+		return fmt.Errorf("validate incident: %w", err)
+	}
+	first := slices.MinFunc(problems, problem.compare)
+	return doc.Errorf(first.field, "%s", first.reason)
+}
+
+// A problem is one schema error about one top-level field, with what is
+// needed to report the first one deterministically.
+type problem struct {
+	position int // of the field in the document; -1 if it is missing
+	item     int // list index the problem is about, -1 for the field itself
+	rank     int // of the keyword: basic ones (type) before finer ones
+	field    string
+	reason   string
+}
+
+func (p problem) compare(q problem) int {
+	return cmp.Or(
+		cmp.Compare(p.position, q.position),
+		cmp.Compare(p.item, q.item),
+		cmp.Compare(p.rank, q.rank),
+		strings.Compare(p.reason, q.reason),
+	)
 }
 
 // leafErrors returns the most specific errors of the tree.
@@ -106,71 +157,178 @@ func leafErrors(e *sjs.ValidationError) []*sjs.ValidationError {
 	return leaves
 }
 
-// lineOf orders errors by where their field is written; errors about the
-// whole document (a missing field) come first.
-func lineOf(doc *decode.Document, e *sjs.ValidationError) int {
-	field, _ := topField(e)
-	return doc.Line(field)
+// fieldOrder returns the position of each top-level field of the JSON
+// object data.
+func fieldOrder(data []byte) map[string]int {
+	order := make(map[string]int)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil { // {
+		return order
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return order
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return order
+		}
+		if k, ok := key.(string); ok {
+			if _, seen := order[k]; !seen {
+				order[k] = len(order)
+			}
+		}
+	}
+	return order
 }
 
-// topField returns the top-level field an error is about, and the rest of
-// its location (such as a list index).
-func topField(e *sjs.ValidationError) (string, []string) {
-	switch k := e.ErrorKind.(type) {
-	case *kind.AdditionalProperties:
-		if len(e.InstanceLocation) == 0 && len(k.Properties) > 0 {
-			return k.Properties[0], nil
+// keywordRank orders problems on the same field and item: a value of the
+// wrong type before one of the right type with the wrong content.
+var keywordRank = map[string]int{
+	"additionalProperties": 0,
+	"required":             0,
+	"type":                 1,
+	"minLength":            2,
+	"pattern":              3,
+	"format":               4,
+	"maxLength":            5,
+	"enum":                 6,
+	"minimum":              7,
+	"uniqueItems":          8,
+}
+
+// problems turns one schema error into problems about top-level fields:
+// one per field for a missing or unknown field, otherwise one.
+func (v *Validator) problems(e *sjs.ValidationError, instance any, order map[string]int) []problem {
+	keyword := ""
+	if path := e.ErrorKind.KeywordPath(); len(path) > 0 {
+		keyword = path[0]
+	}
+	rank, ok := keywordRank[keyword]
+	if !ok {
+		rank = len(keywordRank)
+	}
+	position := func(field string) int {
+		if p, ok := order[field]; ok {
+			return p
 		}
-	case *kind.Required:
-		if len(e.InstanceLocation) == 0 && len(k.Missing) > 0 {
-			return k.Missing[0], nil
-		}
+		return -1
 	}
 	if len(e.InstanceLocation) == 0 {
-		return "", nil
+		var problems []problem
+		switch k := e.ErrorKind.(type) {
+		case *kind.Required:
+			for _, f := range k.Missing {
+				problems = append(problems, problem{position: -1, item: -1, rank: rank, field: f, reason: "is required"})
+			}
+		case *kind.AdditionalProperties:
+			for _, f := range k.Properties {
+				problems = append(problems, problem{position: position(f), item: -1, rank: rank, field: f, reason: v.unknownField(f)})
+			}
+		default:
+			problems = append(problems, problem{position: -1, item: -1, rank: rank, reason: e.ErrorKind.LocalizedString(message.NewPrinter(language.English))})
+		}
+		return problems
 	}
-	return e.InstanceLocation[0], e.InstanceLocation[1:]
+	field := e.InstanceLocation[0]
+	item := -1
+	if len(e.InstanceLocation) > 1 {
+		if i, err := strconv.Atoi(e.InstanceLocation[1]); err == nil {
+			item = i
+		}
+	}
+	value := valueAt(instance, e.InstanceLocation)
+	reason := v.describe(e, field, item, value)
+	if k, ok := e.ErrorKind.(*kind.UniqueItems); ok {
+		item = k.Duplicates[1] // where the repetition is written
+	}
+	return []problem{{position: position(field), item: item, rank: rank, field: field, reason: reason}}
 }
 
-// describe turns a schema error into the field and a sentence a DPO
-// understands.
-func (v *Validator) describe(e *sjs.ValidationError) (string, string) {
-	field, rest := topField(e)
-	item := ""
-	if len(rest) > 0 {
-		item = "item " + strings.Join(rest, ".") + " "
+// valueAt returns the part of instance at location, or nil.
+func valueAt(instance any, location []string) any {
+	for _, step := range location {
+		switch x := instance.(type) {
+		case map[string]any:
+			instance = x[step]
+		case []any:
+			i, err := strconv.Atoi(step)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil
+			}
+			instance = x[i]
+		default:
+			return nil
+		}
+	}
+	return instance
+}
+
+const (
+	timeReason = "must be an RFC 3339 time with a time zone, such as 2026-11-20T14:30:00Z or 2026-11-20T15:30:00+01:00"
+	snakeCase  = `^[a-z][a-z0-9]*(_[a-z0-9]+)*$`
+	nonBlank   = `\S`
+)
+
+// describe returns a sentence about what is wrong with value, found at item
+// (-1 for the field itself) of field. List items are named by their value
+// where it tells which one is meant, otherwise by their place counted
+// from 1, as a person counts.
+func (v *Validator) describe(e *sjs.ValidationError, field string, item int, value any) string {
+	subject := ""
+	if item >= 0 {
+		subject = fmt.Sprintf("item %d ", item+1)
 	}
 	switch k := e.ErrorKind.(type) {
-	case *kind.Required:
-		return field, "is required"
-	case *kind.AdditionalProperties:
-		return field, "is not a field of an incident (see docs/incident-file.md)"
+	case *kind.Type:
+		return fmt.Sprintf("%smust be %s, not %s", subject, typeNames(k.Want), valueKind(value))
 	case *kind.Enum:
 		want := make([]string, len(k.Want))
 		for i, w := range k.Want {
-			want[i] = fmt.Sprintf("%q", w)
+			want[i] = jsonText(w)
 		}
-		return field, fmt.Sprintf("%s%s is not one of %s", item, jsonText(k.Got), strings.Join(want, ", "))
-	case *kind.Type:
-		return field, fmt.Sprintf("%smust be %s, not %s", item, typeNames(k.Want), typeNames([]string{k.Got}))
-	case *kind.Format, *kind.Pattern:
-		if field == "title" {
-			return field, "must not be blank"
+		return fmt.Sprintf("%s is not one of %s", jsonText(k.Got), strings.Join(want, ", "))
+	case *kind.Format:
+		if k.Want == "date-time" {
+			return timeReason
 		}
-		if field == "subject_categories" {
-			return field, fmt.Sprintf("%smust be a snake_case word such as customers or employees", item)
+		return fmt.Sprintf("%s%s is not a valid %s", subject, jsonText(k.Got), k.Want)
+	case *kind.Pattern:
+		switch {
+		case slices.Contains(v.times, field):
+			return timeReason
+		case k.Want == nonBlank:
+			return "must not be blank"
+		case k.Want == snakeCase:
+			return fmt.Sprintf("%q must be a snake_case word such as customers or employees", k.Got)
 		}
-		return field, "must be an RFC 3339 time with a time zone, such as 2026-11-20T14:30:00Z or 2026-11-20T15:30:00+01:00"
-	case *kind.Minimum:
-		return field, "must not be negative"
+		return fmt.Sprintf("%q does not have the expected form (%s)", k.Got, k.Want)
 	case *kind.MinLength:
-		return field, "must not be empty"
+		return subject + "must not be empty"
 	case *kind.MaxLength:
-		return field, fmt.Sprintf("must be at most %d characters, not %d", k.Want, k.Got)
+		return fmt.Sprintf("%smust be at most %d characters, not %d", subject, k.Want, k.Got)
+	case *kind.Minimum:
+		if k.Want.Sign() == 0 {
+			return "must not be negative"
+		}
+		return "must be at least " + ratText(k.Want)
 	case *kind.UniqueItems:
-		return field, fmt.Sprintf("lists the same value twice (items %d and %d)", k.Duplicates[0], k.Duplicates[1])
+		if list, ok := value.([]any); ok && k.Duplicates[0] < len(list) {
+			return fmt.Sprintf("lists %s twice", jsonText(list[k.Duplicates[0]]))
+		}
+		return fmt.Sprintf("lists the same value twice (items %d and %d)", k.Duplicates[0]+1, k.Duplicates[1]+1)
 	}
-	return field, e.ErrorKind.LocalizedString(v.printer)
+	return subject + e.ErrorKind.LocalizedString(message.NewPrinter(language.English))
+}
+
+// unknownField names the field of the schema that f is probably a typo
+// of, like the decoder does.
+func (v *Validator) unknownField(f string) string {
+	if best := decode.Closest(f, v.fields); best != "" {
+		return fmt.Sprintf("is not a known field (did you mean %q?)", best)
+	}
+	return "is not a known field (see docs/incident-file.md for the fields)"
 }
 
 func jsonText(v any) string {
@@ -181,20 +339,26 @@ func jsonText(v any) string {
 	return string(data)
 }
 
+func ratText(r *big.Rat) string {
+	if r.IsInt() {
+		return r.Num().String()
+	}
+	return r.FloatString(3)
+}
+
+// typeNames names JSON Schema types in the words of the field reference.
 func typeNames(types []string) string {
 	names := make([]string, len(types))
 	for i, t := range types {
 		switch t {
 		case "string":
 			names[i] = "text"
-		case "number":
-			names[i] = "a number with a fraction"
-		case "null":
-			names[i] = "null"
-		case "boolean":
-			names[i] = "true or false"
 		case "integer":
 			names[i] = "a whole number"
+		case "number":
+			names[i] = "a number"
+		case "boolean":
+			names[i] = "true or false"
 		case "array":
 			names[i] = "a list"
 		case "object":
@@ -204,4 +368,26 @@ func typeNames(types []string) string {
 		}
 	}
 	return strings.Join(names, " or ")
+}
+
+// valueKind names what a value given in a file is.
+func valueKind(value any) string {
+	switch x := value.(type) {
+	case nil:
+		return "empty (leave the field out while it is not known)"
+	case string:
+		return "text"
+	case bool:
+		return "true or false"
+	case json.Number:
+		if r, ok := new(big.Rat).SetString(x.String()); ok && !r.IsInt() {
+			return "a number with a fraction"
+		}
+		return "a whole number"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", value)
 }

@@ -208,7 +208,7 @@ func TestIncidentCreateBadInput(t *testing.T) {
 		{"DateWithoutTime", "date.yaml", "title: x\naware_at: 2026-11-20\n", []string{"date.yaml:2:", "aware_at", "RFC 3339"}},
 		{"TimeWithoutZone", "zone.yaml", "title: x\ndetected_at: \"2026-11-20T10:00:00\"\n", []string{"zone.yaml:2:", "detected_at", "time zone"}},
 		{"MissingTitle", "notitle.yaml", "summary: something happened\n", []string{"notitle.yaml:", "title", "required"}},
-		{"UnknownCategory", "cat.yaml", "title: x\ndata_categories: [email, shoe_size]\n", []string{"cat.yaml:2:", "data_categories", `item 1 "shoe_size" is not one of`}},
+		{"UnknownCategory", "cat.yaml", "title: x\ndata_categories: [email, shoe_size]\n", []string{"cat.yaml:2:", "data_categories", `"shoe_size" is not one of`}},
 		{"EndBeforeStart", "order.yaml", "title: x\noccurred_from: 2026-11-20T10:00:00Z\noccurred_to: 2026-11-19T10:00:00Z\n", []string{"order.yaml:3:", "occurred_to", "before occurred_from"}},
 		{"Duplicate", "dup.json", "{\"title\": \"x\",\n\"title\": \"y\"}", []string{"dup.json:2:", "title", "twice"}},
 		{"NotAnObject", "list.json", "[1, 2]", []string{"list.json", "JSON object"}},

@@ -203,7 +203,7 @@ func TestImportSurvivesKill(t *testing.T) {
 			}
 			file := c.file("people.csv", people.String())
 			id := strings.TrimSpace(c.mustRun("title: Theft\n", "incident", "create", "-f", "-"))
-			args := append([]string{"--db", c.db}, append(c.keyArgs(), "subjects", "import", id, file)...)
+			args := append([]string{"--db", c.db}, append(c.keyArgs(), "subjects", "import", id, file, "--commit-every", "2000")...)
 
 			// Start the import in its own process and kill it mid-way.
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
