@@ -63,6 +63,9 @@ func EmailIndexKey(email string) string {
 // MaskEmail shows enough of an address for a person to recognise it and
 // not enough to learn it: m***@example.com.
 func MaskEmail(email string) string {
+	if email == "" {
+		return ""
+	}
 	local, domain, ok := strings.Cut(email, "@")
 	if !ok || local == "" {
 		return "***"
@@ -73,6 +76,9 @@ func MaskEmail(email string) string {
 
 // MaskPhone keeps the country code and the last two digits: +33******78.
 func MaskPhone(phone string) string {
+	if phone == "" {
+		return ""
+	}
 	if len(phone) < 6 {
 		return "***"
 	}

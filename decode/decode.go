@@ -258,16 +258,6 @@ func (doc *Document) Errorf(key, format string, args ...any) error {
 	return doc.errorAt(doc.Line(key), key, format, args...)
 }
 
-// Has reports whether the document gives the field key.
-func (doc *Document) Has(key string) bool {
-	for _, f := range doc.fields {
-		if f.key == key {
-			return true
-		}
-	}
-	return false
-}
-
 // Reject returns an invalid error for the first of keys the document gives:
 // fields such as id and created_at that breachdesk sets itself.
 func (doc *Document) Reject(keys ...string) error {

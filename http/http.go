@@ -11,7 +11,7 @@ import (
 )
 
 // codes maps application error codes to HTTP statuses. It is the only
-// such table; the client side reads it backwards with FromErrorStatusCode.
+// such table.
 var codes = map[string]int{
 	breachdesk.EConflict:     http.StatusConflict,
 	breachdesk.EInvalid:      http.StatusBadRequest,
@@ -27,16 +27,6 @@ func ErrorStatusCode(code string) int {
 		return status
 	}
 	return http.StatusInternalServerError
-}
-
-// FromErrorStatusCode returns the application error code for an HTTP status.
-func FromErrorStatusCode(status int) string {
-	for code, s := range codes {
-		if s == status {
-			return code
-		}
-	}
-	return breachdesk.EInternal
 }
 
 // ErrorResponse is the JSON body of every error answer.

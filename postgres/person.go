@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/breachdesk/breachdesk"
@@ -47,7 +48,7 @@ func (s *AffectedPersonService) InsertSealedPeople(ctx context.Context, incident
 	}
 	// seq keeps the batch's order, so that of two rows with one external id
 	// the first is stored, as on SQLite.
-	_, err = tx.CopyFrom(ctx, pgx.Identifier{"import_people"}, append(personColumns, "seq"), pgx.CopyFromSlice(len(people), func(i int) ([]any, error) {
+	_, err = tx.CopyFrom(ctx, pgx.Identifier{"import_people"}, slices.Concat(personColumns, []string{"seq"}), pgx.CopyFromSlice(len(people), func(i int) ([]any, error) {
 		p := people[i]
 		return []any{incidentID, p.ExternalID, p.Name, p.Email, p.Phone, p.PostalAddress, p.EmailIndex, p.PhoneIndex,
 			p.Country, p.Region, p.Language, list(p.DataCategories), tx.now, i}, nil
