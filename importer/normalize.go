@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -144,11 +145,69 @@ func NormalizePhone(raw, country string) (string, string) {
 	if s == "" {
 		return "", ""
 	}
+	// Most exports hold international numbers: checking those directly
+	// skips the library's general parser, its slowest part.
+	if n := parseInternational(s); n != nil && phonenumbers.IsValidNumber(n) {
+		return phonenumbers.Format(n, phonenumbers.E164), ""
+	}
+	return normalizePhoneSlow(s, country)
+}
+
+// normalizePhoneSlow parses any way of writing a number.
+func normalizePhoneSlow(s, country string) (string, string) {
 	n, err := phonenumbers.Parse(s, country)
 	if err != nil || !phonenumbers.IsValidNumber(n) {
 		return "", "is not a valid phone number for " + country + " (give it as +CC... if it is from another country)"
 	}
 	return phonenumbers.Format(n, phonenumbers.E164), ""
+}
+
+// parseInternational reads "+" and digits, with spaces, dashes, dots or
+// parentheses between them, as a country calling code and a national
+// number; nil when s has any other form.
+func parseInternational(s string) *phonenumbers.PhoneNumber {
+	if !strings.HasPrefix(s, "+") {
+		return nil
+	}
+	digits := make([]byte, 0, 16)
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			digits = append(digits, c)
+		case c == ' ' || c == '-' || c == '.' || c == '(' || c == ')':
+		default:
+			return nil
+		}
+	}
+	if len(digits) < 7 || len(digits) > 15 || digits[0] == '0' {
+		return nil
+	}
+	// Calling codes are prefix-free: the first that exists is the one.
+	for l := 1; l <= 3; l++ {
+		code, _ := strconv.Atoi(string(digits[:l]))
+		if phonenumbers.GetRegionCodeForCountryCode(code) == "ZZ" {
+			continue
+		}
+		national := string(digits[l:])
+		nn, err := strconv.ParseUint(national, 10, 64)
+		if err != nil {
+			return nil
+		}
+		cc := int32(code)
+		n := &phonenumbers.PhoneNumber{CountryCode: &cc, NationalNumber: &nn}
+		// A national number that starts with 0 (Italy, for instance) keeps
+		// its zeros, as the library's parser records them.
+		if zeros := len(national) - len(strings.TrimLeft(national, "0")); zeros > 0 && len(national) > 1 {
+			yes := true
+			n.ItalianLeadingZero = &yes
+			if zeros = min(zeros, len(national)-1); zeros > 1 {
+				count := int32(zeros)
+				n.NumberOfLeadingZeros = &count
+			}
+		}
+		return n
+	}
+	return nil
 }
 
 var regionCode = regexp.MustCompile(`^[A-Z]{2}-[A-Z0-9]{1,3}$`)
