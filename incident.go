@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -444,10 +445,50 @@ type IncidentUpdate struct {
 	MeasuresPlanned    *string `json:"measures_planned,omitempty"`
 	LikelyConsequences *string `json:"likely_consequences,omitempty"`
 	CrossBorder        *bool   `json:"cross_border,omitempty"`
+
+	// Clear names fields (by their json names) to set back to unknown, as
+	// an update file does with "field: null".
+	Clear []string `json:"-"`
 }
 
-// Apply copies the fields set in upd onto inc.
+// Validate checks the fields to clear: they must be incident fields that
+// may be unknown; title and status always have a value.
+func (upd IncidentUpdate) Validate() error {
+	for _, name := range upd.Clear {
+		switch {
+		case name == "title" || name == "status":
+			return FieldErrorf(name, "cannot be cleared: an incident always has a %s", name)
+		case slices.Contains(IncidentReadOnlyFields(), name):
+			return FieldErrorf(name, "is set by breachdesk and cannot be given")
+		case incidentFieldIndex(name) == nil:
+			return FieldErrorf(name, "is not a field of an incident")
+		}
+	}
+	return nil
+}
+
+// incidentFieldIndex returns the index of the Incident field with the json
+// name, or nil.
+func incidentFieldIndex(name string) []int {
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[Incident]()) {
+		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag == name {
+			return f.Index
+		}
+	}
+	return nil
+}
+
+// Apply copies the fields set in upd onto inc, then clears the fields
+// named in Clear.
 func (upd IncidentUpdate) Apply(inc *Incident) {
+	defer func() {
+		for _, name := range upd.Clear {
+			if index := incidentFieldIndex(name); index != nil {
+				v := reflect.ValueOf(inc).Elem().FieldByIndex(index)
+				v.SetZero()
+			}
+		}
+	}()
 	set(&inc.Title, upd.Title)
 	set(&inc.Summary, upd.Summary)
 	set(&inc.Status, upd.Status)

@@ -242,6 +242,18 @@ func (doc *Document) JSON() []byte {
 	return b.Bytes()
 }
 
+// Nulls returns the fields given as null (in YAML also as "~" or an empty
+// value), in document order: fields a person means to clear.
+func (doc *Document) Nulls() []string {
+	var keys []string
+	for _, f := range doc.fields {
+		if string(f.raw) == "null" {
+			keys = append(keys, f.key)
+		}
+	}
+	return keys
+}
+
 // Line returns the line where the field key is written, or 0.
 func (doc *Document) Line(key string) int {
 	for _, f := range doc.fields {

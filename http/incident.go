@@ -105,6 +105,7 @@ func (s *Server) handleIncidentUpdate(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	upd.Clear = doc.Nulls()
 	inc, err := s.IncidentService.UpdateIncident(r.Context(), id, upd)
 	if err != nil {
 		s.Error(w, r, doc.Locate(err))

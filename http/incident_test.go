@@ -135,6 +135,9 @@ func TestIncidentRoutes(t *testing.T) {
 		return nil
 	}
 	b.incidents.UpdateIncidentFunc = func(ctx context.Context, id int64, upd breachdesk.IncidentUpdate) (*breachdesk.Incident, error) {
+		if err := upd.Validate(); err != nil {
+			return nil, err
+		}
 		inc := *stored
 		upd.Apply(&inc)
 		return &inc, inc.Validate()
@@ -187,6 +190,10 @@ func TestIncidentRoutes(t *testing.T) {
 			body: `{"title": "` + strings.Repeat("a", bdhttp.MaxBodyBytes) + `"}`, contains: []string{"larger than"}},
 		{name: "UpdateOK", method: "PATCH", url: "/api/v1/incidents/7", status: 200,
 			body: `{"status": "assessed"}`, contains: []string{`"status": "assessed"`, `"title": "Seller names exposed"`}},
+		{name: "UpdateClear", method: "PATCH", url: "/api/v1/incidents/7", status: 200,
+			body: `{"detected_at": null}`, contains: []string{`"aware_at"`}, notContains: []string{`"detected_at"`, "warnings"}},
+		{name: "UpdateErrClearTitle", method: "PATCH", url: "/api/v1/incidents/7", status: 400,
+			body: `{"title": null}`, contains: []string{`"field": "title"`, "cannot be cleared"}},
 		{name: "UpdateErrInvalid", method: "PATCH", url: "/api/v1/incidents/7", status: 400,
 			body: `{"nature": ["secrecy"]}`, contains: []string{`"field": "nature"`}},
 		{name: "UnknownAPIPath", method: "GET", url: "/api/v1/nothing", status: 404, contains: []string{`"not_found"`}},

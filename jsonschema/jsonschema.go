@@ -103,6 +103,14 @@ func (v *Validator) Validate(doc *decode.Document, partial bool) error {
 	schema := v.full
 	if partial {
 		schema = v.partial
+		// In an update, null sets a field back to unknown: not a value to check.
+		if m, ok := instance.(map[string]any); ok {
+			for k, val := range m {
+				if val == nil {
+					delete(m, k)
+				}
+			}
+		}
 	}
 	err = schema.Validate(instance)
 	if err == nil {

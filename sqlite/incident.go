@@ -180,6 +180,9 @@ func updateIncident(ctx context.Context, tx *Tx, id int64, upd breachdesk.Incide
 	if err != nil {
 		return nil, err
 	}
+	if err := upd.Validate(); err != nil {
+		return nil, err
+	}
 	before := *inc
 	upd.Apply(inc)
 	inc.Normalize()

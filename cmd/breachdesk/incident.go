@@ -222,6 +222,7 @@ func (m *Main) incidentUpdateCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			upd.Clear = doc.Nulls()
 			s, err := m.openStore(cmd.Context())
 			if err != nil {
 				return err

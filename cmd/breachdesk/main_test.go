@@ -187,6 +187,14 @@ func TestIncidentLifecycle(t *testing.T) {
 				t.Fatalf("incident list text = %s", out)
 			}
 
+			// A field given as null goes back to unknown.
+			cleared := c.mustRun("cross_border: null\nrecipients: ~\n", "incident", "update", "1", "-f", "-", "--json")
+			if strings.Contains(cleared, `"cross_border"`) || strings.Contains(cleared, `"recipients"`) || !strings.Contains(cleared, `"approx_subjects": 120000`) {
+				t.Fatalf("update with nulls:\n%s", cleared)
+			}
+			if r := c.run("title: null\n", "incident", "update", "1", "-f", "-"); r.code != ExitInvalid || !strings.Contains(r.stderr, "title: cannot be cleared") {
+				t.Fatalf("clearing the title: exit %d, %q", r.code, r.stderr)
+			}
 			upd := c.file("update.json", `{"status": "assessed", "contained_at": "2026-11-20T12:00:00Z"}`)
 			out = c.mustRun("", "incident", "update", "1", "-f", upd)
 			if !strings.Contains(out, "assessed") || !strings.Contains(out, "2026-11-20 12:00 UTC") || !strings.Contains(out, "Seller names exposed") {

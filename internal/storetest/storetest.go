@@ -337,6 +337,29 @@ func testUpdateIncident(t *testing.T, open OpenFunc) {
 			t.Fatalf("rejected update changed the incident (-before +after):\n%s", diff)
 		}
 	})
+	t.Run("ClearToUnknown", func(t *testing.T) {
+		s := open(t, time.Now)
+		inc := FullIncident()
+		if err := s.Incidents.CreateIncident(ctx, inc); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Incidents.UpdateIncident(ctx, inc.ID, breachdesk.IncidentUpdate{Clear: []string{"contained_at", "malicious", "data_categories", "measures_planned"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found, _ := s.Incidents.FindIncidentByID(ctx, inc.ID)
+		for _, i := range []*breachdesk.Incident{got, found} {
+			if i.ContainedAt != nil || i.Malicious != nil || len(i.DataCategories) != 0 || i.MeasuresPlanned != "" || i.AwareAt == nil {
+				t.Fatalf("after clearing: %+v", i)
+			}
+		}
+		for _, field := range []string{"title", "status", "id", "shoe_size"} {
+			_, err := s.Incidents.UpdateIncident(ctx, inc.ID, breachdesk.IncidentUpdate{Clear: []string{field}})
+			if breachdesk.ErrorCode(err) != breachdesk.EInvalid || breachdesk.ErrorField(err) != field {
+				t.Errorf("clearing %s = %v, want invalid on %s", field, err, field)
+			}
+		}
+	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		s := open(t, time.Now)
 		title := "x"
