@@ -37,7 +37,7 @@ columns="external_id TEXT, name TEXT, email TEXT, phone TEXT, postal_address TEX
 # SQLite
 sqlite3 "$work/raw.db" "PRAGMA journal_mode=WAL; CREATE TABLE people ($columns);" >/dev/null
 measure sqlite3 "$work/raw.db" -cmd ".mode csv" ".import --skip 1 $work/people.csv people"
-raw_s=$secs
+raw_s=$secs sqlite_raw_rate=$(rate "$secs")
 export BREACHDESK_DB="$work/bd.db" BREACHDESK_KEY_FILE="$work/bd.key"
 echo "title: bench" | "$bd" incident create -f - >/dev/null
 measure "$bd" subjects import 1 "$work/people.csv"
@@ -51,7 +51,7 @@ if psql "$pg" -qAtc 'SELECT 1' >/dev/null 2>&1; then
 	schema="bench_$$"
 	psql "$pg" -qc "DROP SCHEMA IF EXISTS ${schema}_raw CASCADE; DROP SCHEMA IF EXISTS ${schema}_bd CASCADE; CREATE SCHEMA ${schema}_raw; CREATE SCHEMA ${schema}_bd; CREATE TABLE ${schema}_raw.people ($columns);"
 	measure psql "$pg" -qc "\\copy ${schema}_raw.people FROM '$work/people.csv' WITH (FORMAT csv, HEADER true)"
-	raw_s=$secs
+	raw_s=$secs pg_raw_rate=$(rate "$secs")
 	sep='?'; [[ $pg == *\?* ]] && sep='&'
 	export BREACHDESK_DB="$pg${sep}search_path=${schema}_bd" BREACHDESK_KEY_FILE="$work/pg.key"
 	echo "title: bench" | "$bd" incident create -f - >/dev/null
@@ -64,3 +64,15 @@ if psql "$pg" -qAtc 'SELECT 1' >/dev/null 2>&1; then
 else
 	echo "PostgreSQL  skipped: no server at $pg"
 fi
+
+# The ceilings: breachdesk's own per-row work with no database at all, and
+# the SQLite writer alone, each against the raw tools' rates above.
+metric() { awk -v m="$1" '!found { for (i = 2; i <= NF; i++) if ($i == m) { printf "%.0f", $(i - 1); found = 1 } }'; }
+no_store=$(BREACHDESK_BENCH_CSV="$work/people.csv" go test ./importer -run '^$' -bench ImportWithoutStore -benchtime 1x | metric rows/s)
+writer=$(go test ./sqlite -run '^$' -bench InsertSealedPeople -benchtime 20x | metric rows/s)
+per() { [[ -n ${2:-} ]] && awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2fx", a / b }' || echo "n/a"; }
+printf '\nCeilings on this machine (%d cores):\n' "$(nproc)"
+printf '  read, check and seal, no database:  %8s rows/s | %s of sqlite3 .import, %s of psql \\copy\n' \
+	"$no_store" "$(per "$no_store" "$sqlite_raw_rate")" "$(per "$no_store" "${pg_raw_rate:-}")"
+printf '  SQLite writer alone (sealed rows):  %8s rows/s | %s of sqlite3 .import\n' \
+	"$writer" "$(per "$writer" "$sqlite_raw_rate")"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/breachdesk/breachdesk"
 	"github.com/breachdesk/breachdesk/importer"
 	"github.com/breachdesk/breachdesk/keyring"
+	"github.com/breachdesk/breachdesk/synthetic"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -111,7 +113,7 @@ func (s *dataKeys) CreateDataKeys(ctx context.Context, keys []*breachdesk.DataKe
 }
 func (s *dataKeys) RewrapDataKeys(ctx context.Context, keys []*breachdesk.DataKey) error { return nil }
 
-func newImporter(t *testing.T, batchSize int) (*importer.Importer, *people, *keyring.Keyring) {
+func newImporter(t testing.TB, batchSize int) (*importer.Importer, *people, *keyring.Keyring) {
 	t.Helper()
 	mk, err := keyring.NewMasterKey(time.Now())
 	if err != nil {
@@ -256,4 +258,50 @@ func TestImportUnclosedQuote(t *testing.T) {
 	if !strings.Contains(rejects.String(), `3,,,"a quoted field opened on this line is not closed, so lines 3 to 5 were read as one row`) {
 		t.Fatalf("rejects do not explain the unclosed quote:\n%s", rejects.String())
 	}
+}
+
+// discard is a store that keeps nothing: BenchmarkImportWithoutStore
+// measures the checks and the sealing alone.
+type discard struct{ people }
+
+func (s *discard) InsertSealedPeople(ctx context.Context, incidentID int64, batch []*breachdesk.SealedPerson) (int, error) {
+	return len(batch), nil
+}
+
+// BenchmarkImportWithoutStore reads, checks and seals people on all cores
+// and stores nothing: the most an import can reach on this machine,
+// whatever the database. bench/import.sh runs it on its own CSV
+// (BREACHDESK_BENCH_CSV) and compares it with the raw tools.
+func BenchmarkImportWithoutStore(b *testing.B) {
+	var file []byte
+	if path := os.Getenv("BREACHDESK_BENCH_CSV"); path != "" {
+		var err error
+		if file, err = os.ReadFile(path); err != nil {
+			b.Fatal(err)
+		}
+	} else {
+		g, err := synthetic.New(42, synthetic.DefaultPlaces())
+		if err != nil {
+			b.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := g.WriteCSV(&buf, 100_000); err != nil {
+			b.Fatal(err)
+		}
+		file = buf.Bytes()
+	}
+	im, _, _ := newImporter(b, 0)
+	im.People, im.Workers = &discard{}, 0
+	var rows int64
+	for b.Loop() {
+		sum, err := im.Import(context.Background(), 1, "people.csv", bytes.NewReader(file), importer.FormatCSV, io.Discard)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if sum.Rejected > 0 || sum.Imported == 0 {
+			b.Fatalf("summary %+v: the benchmark needs clean people", sum)
+		}
+		rows += sum.Read
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 }
