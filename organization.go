@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -24,9 +25,25 @@ type Organization struct {
 	DPOPhone string `json:"dpo_phone,omitempty"`
 	// Language is the BCP 47 tag used when a person's own language is unknown.
 	Language string `json:"language"`
+	// Sectors are the sector regimes the controller falls under, from
+	// Sectors(); rules for a sector apply only to an organization in it.
+	Sectors []string `json:"sectors,omitempty"`
 
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Sectors a controller can declare, for the rules that apply only to them.
+const (
+	SectorHIPAACoveredEntity     = "hipaa_covered_entity"
+	SectorHIPAABusinessAssociate = "hipaa_business_associate"
+	SectorFTCSafeguards          = "ftc_safeguards"
+	SectorFTCHealthApp           = "ftc_health_app"
+)
+
+// Sectors returns the sectors an organization can declare.
+func Sectors() []string {
+	return []string{SectorHIPAACoveredEntity, SectorHIPAABusinessAssociate, SectorFTCSafeguards, SectorFTCHealthApp}
 }
 
 // DefaultLanguage is the language an organization gets when none is given.
@@ -61,6 +78,11 @@ func (o *Organization) Validate() error {
 		return FieldErrorf("dpo_phone", "%q is not a phone number (digits, spaces, dashes, an optional leading +)", o.DPOPhone)
 	case !IsLanguageTag(o.Language):
 		return FieldErrorf("language", "%q is not a BCP 47 language tag (such as en, fr or pt-BR)", o.Language)
+	}
+	for _, s := range o.Sectors {
+		if !slices.Contains(Sectors(), s) {
+			return FieldErrorf("sectors", "%q is not a known sector (one of %s)", s, strings.Join(Sectors(), ", "))
+		}
 	}
 	return nil
 }

@@ -52,15 +52,18 @@ func (s *OrganizationService) SetOrganization(ctx context.Context, org *breachde
 func findOrganization(ctx context.Context, tx *Tx) (*breachdesk.Organization, error) {
 	var org breachdesk.Organization
 	err := tx.QueryRow(ctx, `
-		SELECT name, country, dpo_name, dpo_email, dpo_phone, language, created_at, updated_at
+		SELECT name, country, dpo_name, dpo_email, dpo_phone, language, sectors, created_at, updated_at
 		FROM organization WHERE id = 1`,
-	).Scan(&org.Name, &org.Country, &org.DPOName, &org.DPOEmail, &org.DPOPhone, &org.Language, &org.CreatedAt, &org.UpdatedAt)
+	).Scan(&org.Name, &org.Country, &org.DPOName, &org.DPOEmail, &org.DPOPhone, &org.Language, &org.Sectors, &org.CreatedAt, &org.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, breachdesk.Errorf(breachdesk.ENotFound, "The organization has not been set up yet: run `breachdesk org set`.")
 	} else if err != nil {
 		return nil, FormatError(err)
 	}
 	org.CreatedAt, org.UpdatedAt = org.CreatedAt.UTC(), org.UpdatedAt.UTC()
+	if len(org.Sectors) == 0 {
+		org.Sectors = nil
+	}
 	return &org, nil
 }
 
@@ -75,14 +78,14 @@ func setOrganization(ctx context.Context, tx *Tx, org *breachdesk.Organization) 
 	}
 	// The row lock makes two concurrent SetOrganization calls take turns.
 	err = tx.QueryRow(ctx, `
-		INSERT INTO organization (id, name, country, dpo_name, dpo_email, dpo_phone, language, created_at, updated_at)
-		VALUES (1, $1, $2, $3, $4, $5, $6, $7, $7)
+		INSERT INTO organization (id, name, country, dpo_name, dpo_email, dpo_phone, language, sectors, created_at, updated_at)
+		VALUES (1, $1, $2, $3, $4, $5, $6, $8, $7, $7)
 		ON CONFLICT (id) DO UPDATE SET
 			name = excluded.name, country = excluded.country, dpo_name = excluded.dpo_name,
 			dpo_email = excluded.dpo_email, dpo_phone = excluded.dpo_phone,
-			language = excluded.language, updated_at = excluded.updated_at
+			language = excluded.language, sectors = excluded.sectors, updated_at = excluded.updated_at
 		RETURNING created_at, updated_at`,
-		org.Name, org.Country, org.DPOName, org.DPOEmail, org.DPOPhone, org.Language, tx.now,
+		org.Name, org.Country, org.DPOName, org.DPOEmail, org.DPOPhone, org.Language, tx.now, list(org.Sectors),
 	).Scan(&org.CreatedAt, &org.UpdatedAt)
 	if err != nil {
 		return FormatError(err)

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -51,15 +52,22 @@ func (s *OrganizationService) SetOrganization(ctx context.Context, org *breachde
 
 func findOrganization(ctx context.Context, tx *Tx) (*breachdesk.Organization, error) {
 	var org breachdesk.Organization
+	var sectors string
 	err := tx.QueryRowContext(ctx, `
-		SELECT name, country, dpo_name, dpo_email, dpo_phone, language, created_at, updated_at
+		SELECT name, country, dpo_name, dpo_email, dpo_phone, language, sectors, created_at, updated_at
 		FROM organization WHERE id = 1`,
-	).Scan(&org.Name, &org.Country, &org.DPOName, &org.DPOEmail, &org.DPOPhone, &org.Language,
+	).Scan(&org.Name, &org.Country, &org.DPOName, &org.DPOEmail, &org.DPOPhone, &org.Language, &sectors,
 		requiredTime{&org.CreatedAt}, requiredTime{&org.UpdatedAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, breachdesk.Errorf(breachdesk.ENotFound, "The organization has not been set up yet: run `breachdesk org set`.")
 	} else if err != nil {
 		return nil, FormatError(err)
+	}
+	if err := json.Unmarshal([]byte(sectors), &org.Sectors); err != nil {
+		return nil, fmt.Errorf("organization sectors: %w", err)
+	}
+	if len(org.Sectors) == 0 {
+		org.Sectors = nil
 	}
 	return &org, nil
 }
@@ -77,13 +85,13 @@ func setOrganization(ctx context.Context, tx *Tx, org *breachdesk.Organization) 
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `
-		INSERT INTO organization (id, name, country, dpo_name, dpo_email, dpo_phone, language, created_at, updated_at)
-		VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)
+		INSERT INTO organization (id, name, country, dpo_name, dpo_email, dpo_phone, language, sectors, created_at, updated_at)
+		VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET
 			name = excluded.name, country = excluded.country, dpo_name = excluded.dpo_name,
 			dpo_email = excluded.dpo_email, dpo_phone = excluded.dpo_phone,
-			language = excluded.language, updated_at = excluded.updated_at`,
-		org.Name, org.Country, org.DPOName, org.DPOEmail, org.DPOPhone, org.Language,
+			language = excluded.language, sectors = excluded.sectors, updated_at = excluded.updated_at`,
+		org.Name, org.Country, org.DPOName, org.DPOEmail, org.DPOPhone, org.Language, jsonList(org.Sectors),
 		formatTime(org.CreatedAt), formatTime(org.UpdatedAt))
 	if err != nil {
 		return FormatError(err)
