@@ -179,6 +179,8 @@ directory); give a postgres:// URL with --db for large breaches.`,
 		m.subjectsCommand(),
 		m.genCommand(),
 		m.keyCommand(),
+		m.assessCommand(),
+		m.obligationsCommand(),
 	)
 	return root
 }

@@ -29,7 +29,7 @@ func orgFlags(org *breachdesk.Organization) map[string]*string {
 func (m *Main) orgSetCommand() *cobra.Command {
 	var given breachdesk.Organization
 	cmd := &cobra.Command{
-		Use:   "set --name NAME --country CC [--dpo-name N] [--dpo-email E] [--dpo-phone P] [--language L]",
+		Use:   "set --name NAME --country CC [--dpo-name N] [--dpo-email E] [--dpo-phone P] [--language L] [--sectors S,...]",
 		Short: "Set the organization; flags not given keep their current value",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -50,6 +50,9 @@ func (m *Main) orgSetCommand() *cobra.Command {
 					*dst[name] = *value
 				}
 			}
+			if cmd.Flags().Changed("sectors") {
+				org.Sectors = given.Sectors
+			}
 			if err := s.Organizations.SetOrganization(ctx, org); err != nil {
 				return flagError(err)
 			}
@@ -63,6 +66,7 @@ func (m *Main) orgSetCommand() *cobra.Command {
 	f.StringVar(&given.DPOEmail, "dpo-email", "", "the DPO's e-mail address")
 	f.StringVar(&given.DPOPhone, "dpo-phone", "", "the DPO's phone number")
 	f.StringVar(&given.Language, "language", "", "default language of notices, a BCP 47 tag such as en or fr (default en)")
+	f.StringSliceVar(&given.Sectors, "sectors", nil, "sector regimes the organization falls under, comma-separated: "+strings.Join(breachdesk.Sectors(), ", ")+" (--sectors= for none)")
 	return cmd
 }
 
@@ -104,7 +108,8 @@ func (m *Main) printOrganization(org *breachdesk.Organization, asJSON bool) erro
 	if asJSON {
 		return m.printJSON(org)
 	}
-	fmt.Fprintf(m.Stdout, "Name:      %s\nCountry:   %s\nDPO:       %s\nDPO email: %s\nDPO phone: %s\nLanguage:  %s\n",
-		org.Name, org.Country, orUnknown(org.DPOName), orUnknown(org.DPOEmail), orUnknown(org.DPOPhone), org.Language)
+	fmt.Fprintf(m.Stdout, "Name:      %s\nCountry:   %s\nDPO:       %s\nDPO email: %s\nDPO phone: %s\nLanguage:  %s\nSectors:   %s\n",
+		org.Name, org.Country, orUnknown(org.DPOName), orUnknown(org.DPOEmail), orUnknown(org.DPOPhone), org.Language,
+		orUnknown(strings.Join(org.Sectors, ", ")))
 	return nil
 }

@@ -25,6 +25,7 @@ type store struct {
 	Tokens        breachdesk.APITokenService
 	People        breachdesk.AffectedPersonService
 	DataKeys      breachdesk.DataKeyService
+	Assessments   breachdesk.AssessmentService
 }
 
 func isPostgres(dsn string) bool {
@@ -55,7 +56,8 @@ func (m *Main) openStore(ctx context.Context) (*store, error) {
 			Audit:         postgres.NewAuditService(db),
 			Tokens:        postgres.NewAPITokenService(db),
 			People:        postgres.NewAffectedPersonService(db),
-			DataKeys:      postgres.NewDataKeyService(db)}
+			DataKeys:      postgres.NewDataKeyService(db),
+			Assessments:   postgres.NewAssessmentService(db)}
 		return m.store, nil
 	}
 	db := sqlite.NewDB(sqlitePath(m.Config.DB))
@@ -70,7 +72,8 @@ func (m *Main) openStore(ctx context.Context) (*store, error) {
 		Audit:         sqlite.NewAuditService(db),
 		Tokens:        sqlite.NewAPITokenService(db),
 		People:        sqlite.NewAffectedPersonService(db),
-		DataKeys:      sqlite.NewDataKeyService(db)}
+		DataKeys:      sqlite.NewDataKeyService(db),
+		Assessments:   sqlite.NewAssessmentService(db)}
 	return m.store, nil
 }
 
