@@ -200,6 +200,17 @@ func (d Date) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + d.Format(time.DateOnly) + `"`), nil
 }
 
+// UnmarshalJSON reads YYYY-MM-DD or null.
+func (d *Date) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		*d = Date{}
+		return nil
+	}
+	t, err := time.Parse(`"`+time.DateOnly+`"`, string(data))
+	d.Time = t
+	return err
+}
+
 // String returns YYYY-MM-DD.
 func (d Date) String() string { return d.Format(time.DateOnly) }
 
