@@ -181,7 +181,7 @@ func art34Exceptions(inc *breachdesk.Incident, withoutContact int64, overrides m
 	if withoutContact > 0 {
 		c.Met, c.Reason = true, fmt.Sprintf("%d people have no e-mail, phone or postal address: a public communication reaches them", withoutContact)
 	} else {
-		c.Reason = "every person imported has a contact"
+		c.Reason = "no imported person lacks a contact"
 	}
 	list := []Exception{a, b, c}
 	for i, e := range list {

@@ -63,7 +63,7 @@ type scope struct {
 }
 
 func (e *evaluation) obligations() {
-	var applies, not []*Obligation
+	applies, not := []*Obligation{}, []*Obligation{}
 	regional := e.regionalCountries()
 	for _, p := range e.profiles {
 		if p.Region == "" && regional[p.Country] {
