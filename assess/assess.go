@@ -105,7 +105,13 @@ func Run(in Input) *Result {
 	res.Severity = scoreSeverity(inc, categories, overrides)
 	res.Risk = assessRisk(inc, categories, res.Severity, res.People, overrides)
 	res.Exceptions = art34Exceptions(inc, res.WithoutContact, overrides)
-	e := &evaluation{in: in, res: res, profiles: profiles, statuses: map[string]*breachdesk.ObligationStatus{}}
+	e := &evaluation{in: in, res: res, profiles: profiles, statuses: map[string]*breachdesk.ObligationStatus{},
+		rules: map[string]*rules.Rule{}, files: map[string]*rules.File{}}
+	for _, f := range in.Rules.Files {
+		for _, r := range f.Rules {
+			e.rules[r.ID], e.files[r.ID] = r, f
+		}
+	}
 	for _, s := range in.Statuses {
 		e.statuses[s.ObligationID] = s
 	}

@@ -3,6 +3,7 @@ package assess
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -51,6 +52,8 @@ type evaluation struct {
 	res      *Result
 	profiles []*breachdesk.PopulationProfile
 	statuses map[string]*breachdesk.ObligationStatus
+	rules    map[string]*rules.Rule // by id
+	files    map[string]*rules.File // by rule id
 }
 
 // scope is the people one rule is evaluated for.
@@ -85,7 +88,7 @@ func (e *evaluation) obligations() {
 	// A rule that replaces another drops the one it replaces.
 	replaced := map[string]*Obligation{}
 	for _, o := range applies {
-		if r := e.rule(o.RuleID); r != nil && r.Replaces != "" {
+		if r := e.rules[o.RuleID]; r.Replaces != "" {
 			replaced[r.Replaces+strings.TrimPrefix(o.ID, o.RuleID)] = o
 		}
 	}
@@ -107,7 +110,7 @@ func (e *evaluation) obligations() {
 	}
 	// Art. 34(3)(c): a public communication for those who cannot be told.
 	for _, o := range applies {
-		if r := e.rule(o.RuleID); r != nil && slices.Contains(r.Exemptions, rules.ExemptArt34) && e.exception(breachdesk.FactorArt34Effort).Met {
+		if r := e.rules[o.RuleID]; slices.Contains(r.Exemptions, rules.ExemptArt34) && e.exception(breachdesk.FactorArt34Effort).Met {
 			pc := *o
 			pc.ID, pc.Recipient, pc.Authority = o.ID+"/public", rules.RecipientMedia, "a public communication (website, media)"
 			pc.Subjects = min(e.res.WithoutContact, o.Subjects)
@@ -135,17 +138,6 @@ func (e *evaluation) obligations() {
 	})
 	slices.SortStableFunc(not, func(a, b *Obligation) int { return cmp.Compare(a.ID, b.ID) })
 	e.res.Obligations, e.res.NotApplicable = applies, not
-}
-
-func (e *evaluation) rule(id string) *rules.Rule {
-	for _, f := range e.in.Rules.Files {
-		for _, r := range f.Rules {
-			if r.ID == id {
-				return r
-			}
-		}
-	}
-	return nil
 }
 
 func (e *evaluation) exception(id string) Exception {
@@ -227,13 +219,7 @@ func (e *evaluation) scopes(f *rules.File) []scope {
 			}
 		}
 		var list []scope
-		for _, region := range slices.Sorted(func(yield func(string) bool) {
-			for r := range regions {
-				if !yield(r) {
-					return
-				}
-			}
-		}) {
+		for _, region := range slices.Sorted(maps.Keys(regions)) {
 			list = append(list, scope{suffix: "/" + region, code: region, authority: f.Authority, profiles: regions[region],
 				why: fmt.Sprintf("residents of %s, a state without a rule file of its own: the general pattern", region)})
 		}
@@ -260,18 +246,9 @@ func (e *evaluation) scopes(f *rules.File) []scope {
 func (e *evaluation) evaluate(f *rules.File, r *rules.Rule, sc scope) *Obligation {
 	inc := e.in.Incident
 	o := &Obligation{ID: r.ID + sc.suffix, RuleID: r.ID, Jurisdiction: sc.code, Law: r.Law, Recipient: r.Recipient,
-		Authority: cmp.Or(r.Authority, sc.authority), DeadlineText: r.Deadline.Text, Clock: r.Clock,
+		Authority: authorityOf(r, sc), DeadlineText: r.Deadline.Text, Clock: r.Clock,
 		Content: r.Content, Citation: r.Citation, EffectiveFrom: r.EffectiveFrom, LastVerified: r.LastVerified,
 		Confidence: r.Confidence, Note: r.Note}
-	if r.Authority == "lead_or_each" {
-		o.Authority = sc.authority
-	}
-	if r.Recipient != rules.RecipientAuthority && r.Authority == "" {
-		o.Authority = ""
-		if r.Recipient == rules.RecipientAttorneyGeneral {
-			o.Authority = f.Authority
-		}
-	}
 	total := people(sc.profiles)
 	if total == 0 {
 		o.Reason = sc.why
@@ -319,6 +296,21 @@ func (e *evaluation) evaluate(f *rules.File, r *rules.Rule, sc scope) *Obligatio
 	o.Status = breachdesk.ObligationPending
 	e.status(o)
 	return o
+}
+
+// authorityOf names who receives r's notice in scope sc: the rule's own
+// recipient, or the scope's authority (the EU lead or concerned one, the
+// file's regulator or attorney general).
+func authorityOf(r *rules.Rule, sc scope) string {
+	switch {
+	case r.Authority == "lead_or_each":
+		return sc.authority
+	case r.Authority != "":
+		return r.Authority
+	case r.Recipient == rules.RecipientAuthority || r.Recipient == rules.RecipientAttorneyGeneral:
+		return sc.authority
+	}
+	return ""
 }
 
 func people(list []*breachdesk.PopulationProfile) int64 {
@@ -453,8 +445,8 @@ func (e *evaluation) status(o *Obligation) {
 
 // deadline computes o's deadline from its clock.
 func (e *evaluation) deadline(o *Obligation, byID map[string]*Obligation) {
-	r := e.rule(o.RuleID)
-	f := e.file(o.RuleID)
+	r := e.rules[o.RuleID]
+	f := e.files[o.RuleID]
 	inc := e.in.Incident
 	var anchor *time.Time
 	switch r.Clock {
@@ -503,17 +495,6 @@ func (e *evaluation) timeLeft(o *Obligation) {
 	}
 	left := int64(o.Deadline.Sub(e.in.Now).Seconds())
 	o.SecondsLeft, o.Overdue = &left, left < 0
-}
-
-func (e *evaluation) file(ruleID string) *rules.File {
-	for _, f := range e.in.Rules.Files {
-		for _, r := range f.Rules {
-			if r.ID == ruleID {
-				return f
-			}
-		}
-	}
-	return nil
 }
 
 // due returns the deadline d gives from anchor: hours are added; calendar

@@ -100,11 +100,12 @@ func scoreSeverity(inc *breachdesk.Incident, categories []string, overrides map[
 
 	// EI: how easily the data names a person.
 	ei, reason := 0.5, "no direct identifier: identification needs extra sources"
+	direct := firstOf(categories, []string{"name", "ssn", "national_id", "passport", "driver_license", "tax_id", "biometric"})
 	switch {
 	case inc.Encryption == breachdesk.EncryptionEncryptedKeySafe:
 		ei, reason = 0.25, "the data was encrypted and the key is safe: unintelligible"
-	case firstOf(categories, []string{"name", "ssn", "national_id", "passport", "driver_license", "tax_id", "biometric"}) != "":
-		ei, reason = 1, "identity follows directly from the data ("+firstOf(categories, []string{"name", "ssn", "national_id", "passport", "driver_license", "tax_id", "biometric"})+")"
+	case direct != "":
+		ei, reason = 1, "identity follows directly from the data ("+direct+")"
 	case firstOf(categories, []string{"email", "phone", "postal_address"}) != "":
 		ei, reason = 0.75, "contact data identifies a person with moderate effort"
 	}

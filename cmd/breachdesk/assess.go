@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -281,11 +282,7 @@ func (m *Main) obligationStatusCommand(status string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			known := false
-			for _, o := range res.Obligations {
-				known = known || o.ID == args[1]
-			}
-			if !known {
+			if !slices.ContainsFunc(res.Obligations, func(o *assess.Obligation) bool { return o.ID == args[1] }) {
 				return breachdesk.Errorf(breachdesk.ENotFound, "incident %d has no obligation %q that applies (see `breachdesk obligations %d`)", id, args[1], id)
 			}
 			st := &breachdesk.ObligationStatus{IncidentID: id, ObligationID: args[1], Status: status, Note: note}
