@@ -63,6 +63,19 @@ type Incident struct {
 	// CrossBorder tells whether people in more than one EEA state are
 	// affected, or processing is cross-border in the GDPR sense.
 	CrossBorder *bool `json:"cross_border,omitempty"`
+	// Discovery says how the breach came to light: found by the
+	// controller, reported by a processor, a customer, a researcher, the
+	// press...
+	Discovery string `json:"discovery,omitempty"`
+	// DelayReasons gives the reasons the authority was, or will be,
+	// notified more than 72 hours after awareness (GDPR Art. 33(1)).
+	DelayReasons string `json:"delay_reasons,omitempty"`
+	// IndividualsCommunication says what the affected people have been or
+	// will be told, by which means and when (Art. 34).
+	IndividualsCommunication string `json:"individuals_communication,omitempty"`
+	// LawEnforcement tells whether the police or prosecutors were told of
+	// the breach; nil while unknown.
+	LawEnforcement *bool `json:"law_enforcement,omitempty"`
 
 	// AuthorityNotifiedAt and IndividualsNotifiedAt are the times of the
 	// first authority_notified and individuals_notified events on the
@@ -237,6 +250,8 @@ func (inc *Incident) Validate() error {
 	for field, text := range map[string]string{
 		"summary": inc.Summary, "measures_taken": inc.MeasuresTaken,
 		"measures_planned": inc.MeasuresPlanned, "likely_consequences": inc.LikelyConsequences,
+		"discovery": inc.Discovery, "delay_reasons": inc.DelayReasons,
+		"individuals_communication": inc.IndividualsCommunication,
 	} {
 		if utf8.RuneCountInString(text) > maxTextLength {
 			return FieldErrorf(field, "must be at most %d characters", maxTextLength)
@@ -446,6 +461,11 @@ type IncidentUpdate struct {
 	LikelyConsequences *string `json:"likely_consequences,omitempty"`
 	CrossBorder        *bool   `json:"cross_border,omitempty"`
 
+	Discovery                *string `json:"discovery,omitempty"`
+	DelayReasons             *string `json:"delay_reasons,omitempty"`
+	IndividualsCommunication *string `json:"individuals_communication,omitempty"`
+	LawEnforcement           *bool   `json:"law_enforcement,omitempty"`
+
 	// Clear names fields (by their json names) to set back to unknown, as
 	// an update file does with "field: null".
 	Clear []string `json:"-"`
@@ -513,6 +533,10 @@ func (upd IncidentUpdate) Apply(inc *Incident) {
 	set(&inc.MeasuresPlanned, upd.MeasuresPlanned)
 	set(&inc.LikelyConsequences, upd.LikelyConsequences)
 	setPtr(&inc.CrossBorder, upd.CrossBorder)
+	set(&inc.Discovery, upd.Discovery)
+	set(&inc.DelayReasons, upd.DelayReasons)
+	set(&inc.IndividualsCommunication, upd.IndividualsCommunication)
+	setPtr(&inc.LawEnforcement, upd.LawEnforcement)
 }
 
 func set[T any](dst *T, src *T) {
