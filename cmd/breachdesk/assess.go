@@ -24,31 +24,11 @@ func (m *Main) assessIncident(ctx context.Context, id int64, rulesDir string) (*
 	if err != nil {
 		return nil, err
 	}
-	inc, err := s.Incidents.FindIncidentByID(ctx, id)
+	in, err := assess.Gather(ctx, s.assessStores(), id, set, m.Now())
 	if err != nil {
 		return nil, err
 	}
-	org, err := s.Organizations.FindOrganization(ctx)
-	if breachdesk.ErrorCode(err) == breachdesk.ENotFound {
-		org, err = nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	profiles, err := s.Assessments.FindPopulationProfiles(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	overrides, err := s.Assessments.FindAssessmentOverrides(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	statuses, err := s.Assessments.FindObligationStatuses(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return assess.Run(assess.Input{Incident: inc, Organization: org, Profiles: profiles, Overrides: overrides,
-		Statuses: statuses, Rules: set, Now: m.Now().UTC()}), nil
+	return assess.Run(in), nil
 }
 
 func rulesFlag(cmd *cobra.Command, dir *string) {
@@ -312,4 +292,9 @@ func (m *Main) obligationStatusCommand(status string) *cobra.Command {
 		cmd.Flags().StringVar(&at, "at", "", "when it was done (RFC 3339; default now)")
 	}
 	return cmd
+}
+
+// assessStores are the services an assessment reads.
+func (s *store) assessStores() assess.Stores {
+	return assess.Stores{Incidents: s.Incidents, Organizations: s.Organizations, Assessments: s.Assessments}
 }
