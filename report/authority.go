@@ -91,7 +91,7 @@ func Authorities() []*Authority {
 				{"crossborder", []string{"crossborder.flag", "people.countries"}},
 			}},
 		{Code: "US-AG", rules: "us-", Name: "Office of the Attorney General", Language: "en", Zone: "UTC",
-			Form: "a cover letter and the facts state attorneys general ask for (California, New York, Massachusetts, Washington, Florida), with a sample of the notice to individuals",
+			Form:   "a cover letter and the facts state attorneys general ask for (California, New York, Massachusetts, Washington, Florida), with a sample of the notice to individuals",
 			letter: true, notice: true,
 			sections: []layout{
 				{"entity", []string{"controller.name", "controller.country", "contact"}},

@@ -123,4 +123,3 @@ func storedVersion(versions []*breachdesk.RegulatorReport, n int, authority stri
 	}
 	return nil, breachdesk.Errorf(breachdesk.ENotFound, "incident %d has no version %d of its %s report", incidentID, n, authority)
 }
-

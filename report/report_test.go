@@ -34,11 +34,11 @@ func at(s string) *time.Time {
 func theft() *breachdesk.Incident {
 	return &breachdesk.Incident{
 		ID: 7, Title: "Customer records stolen from the order database",
-		Summary:   "An attacker used a stolen administrator password to reach the order database and copied the customer table.\nThe table held names, e-mail addresses, phone numbers, postal addresses, the last four digits of payment cards and MD5-hashed passwords.",
-		Status:    breachdesk.IncidentAssessed,
-		Nature:    []string{breachdesk.NatureConfidentiality},
-		Cause:     breachdesk.CauseMaliciousAttack,
-		Malicious: ptr(true),
+		Summary:      "An attacker used a stolen administrator password to reach the order database and copied the customer table.\nThe table held names, e-mail addresses, phone numbers, postal addresses, the last four digits of payment cards and MD5-hashed passwords.",
+		Status:       breachdesk.IncidentAssessed,
+		Nature:       []string{breachdesk.NatureConfidentiality},
+		Cause:        breachdesk.CauseMaliciousAttack,
+		Malicious:    ptr(true),
 		OccurredFrom: at("2026-11-18T22:10:00Z"), OccurredTo: at("2026-11-19T03:40:00Z"),
 		DetectedAt: at("2026-11-20T09:00:00Z"), AwareAt: at("2026-11-20T15:00:00Z"),
 		DeterminedAt: at("2026-11-20T18:00:00Z"), ContainedAt: at("2026-11-20T11:30:00Z"),
@@ -144,11 +144,11 @@ func TestGolden(t *testing.T) {
 func TestArticle33Content(t *testing.T) {
 	in := input(t, theft(), marketplace(), profiles())
 	want := map[string][]string{
-		"CNIL":    {"Marketplace SAS", "Dana Prot", "dpo@marketplace.example", "environ 24", "Clients", "Adresses électroniques", "Mots de passe hachés avec un algorithme faible", "Targeted phishing", "Administrator password reset", "Multi-factor authentication", "Confidentialité", "2026-11-20 16:00 CET (UTC+01:00)", "Violation transfrontalière", "Oui", "An e-mail to every customer", "Échéance des 72 heures", "Motifs du retard", "Sans objet", "Risque élevé", "Information Commissioner's Office (ICO)"},
-		"ICO":     {"Marketplace SAS", "Dana Prot", "about 24,000,000", "Customers", "E-mail addresses", "Targeted phishing", "Administrator password reset", "2026-11-20 15:00 GMT (UTC+00:00)", "How many data subjects could be affected?", "High risk", "Have you told the police?"},
-		"GARANTE": {"Marketplace SAS", "Dana Prot", "circa 24.000.000", "Clienti", "Indirizzi e-mail", "Targeted phishing", "Administrator password reset", "2026-11-20 16:00 CET (UTC+01:00)", "Rischio elevato", "Violazione transfrontaliera"},
-		"EDPB":    {"Marketplace SAS", "Dana Prot", "about 24,000,000", "Targeted phishing", "Administrator password reset", "2026-11-20 15:00 UTC", "Communication to data subjects", "France: 2,400"},
-		"US-AG":   {"Dear Attorney General", "Marketplace SAS", "California (US-CA): 700", "Texas (US-TX): 310", "Notice of Data Breach", "What Happened", "What Information Was Involved", "What We Are Doing", "What You Can Do", "For More Information", "Change your password", "Cal. Civ. Code"},
+		"CNIL":     {"Marketplace SAS", "Dana Prot", "dpo@marketplace.example", "environ 24", "Clients", "Adresses électroniques", "Mots de passe hachés avec un algorithme faible", "Targeted phishing", "Administrator password reset", "Multi-factor authentication", "Confidentialité", "2026-11-20 16:00 CET (UTC+01:00)", "Violation transfrontalière", "Oui", "An e-mail to every customer", "Échéance des 72 heures", "Motifs du retard", "Sans objet", "Risque élevé", "Information Commissioner's Office (ICO)"},
+		"ICO":      {"Marketplace SAS", "Dana Prot", "about 24,000,000", "Customers", "E-mail addresses", "Targeted phishing", "Administrator password reset", "2026-11-20 15:00 GMT (UTC+00:00)", "How many data subjects could be affected?", "High risk", "Have you told the police?"},
+		"GARANTE":  {"Marketplace SAS", "Dana Prot", "circa 24.000.000", "Clienti", "Indirizzi e-mail", "Targeted phishing", "Administrator password reset", "2026-11-20 16:00 CET (UTC+01:00)", "Rischio elevato", "Violazione transfrontaliera"},
+		"EDPB":     {"Marketplace SAS", "Dana Prot", "about 24,000,000", "Targeted phishing", "Administrator password reset", "2026-11-20 15:00 UTC", "Communication to data subjects", "France: 2,400"},
+		"US-AG":    {"Dear Attorney General", "Marketplace SAS", "California (US-CA): 700", "Texas (US-TX): 310", "Notice of Data Breach", "What Happened", "What Information Was Involved", "What We Are Doing", "What You Can Do", "For More Information", "Change your password", "Cal. Civ. Code"},
 		"US-TX-AG": {"Texas residents affected", "310", "0 (notices not sent yet)", "Is law enforcement engaged in investigating the breach?", "Yes", "2026-11-20 12:00 CST (UTC-06:00)", "Driver's licence numbers"},
 	}
 	for _, a := range Authorities() {
