@@ -60,14 +60,8 @@ func (g *Generator) Generate(ctx context.Context, incidentID int64, opt Options)
 	if len(versions) > 0 {
 		latest = versions[len(versions)-1]
 	}
-	phase := opt.Phase
-	switch {
-	case phase == "" && latest == nil:
-		phase = breachdesk.ReportPhaseInitial
-	case phase == "":
-		phase = breachdesk.ReportPhaseFollowUp
-	case phase != breachdesk.ReportPhaseInitial && latest == nil:
-		return nil, breachdesk.FieldErrorf("phase", "incident %d has no earlier %s report for a %s to follow: write the initial one first", incidentID, a.Code, phase)
+	if opt.Phase != "" && opt.Phase != breachdesk.ReportPhaseInitial && latest == nil {
+		return nil, breachdesk.FieldErrorf("phase", "incident %d has no earlier %s report for a %s to follow: write the initial one first", incidentID, a.Code, opt.Phase)
 	}
 	caseRef := opt.CaseReference
 	if caseRef == "" && latest != nil {
@@ -81,8 +75,22 @@ func (g *Generator) Generate(ctx context.Context, incidentID int64, opt Options)
 	}
 	res := assess.Run(in)
 	body := Build(a, Input{Incident: in.Incident, Organization: in.Organization, Profiles: in.Profiles, Assessment: res, Now: now})
+	content := body.Content()
+	// Without a phase, the first version is the initial notification;
+	// after it, the same facts are the same version again, and new facts
+	// a follow-up.
+	phase := opt.Phase
+	switch {
+	case phase != "":
+	case latest == nil:
+		phase = breachdesk.ReportPhaseInitial
+	case latest.Digest == breachdesk.ReportDigest(content) && latest.CaseReference == caseRef:
+		phase = latest.Phase
+	default:
+		phase = breachdesk.ReportPhaseFollowUp
+	}
 	v := &breachdesk.RegulatorReport{IncidentID: incidentID, Authority: a.Code, Phase: phase, Language: a.Language,
-		CaseReference: caseRef, Content: body.Content()}
+		CaseReference: caseRef, Content: content}
 	if opt.Draft {
 		v.Normalize()
 		if err := v.Validate(); err != nil {
@@ -101,14 +109,19 @@ func (g *Generator) Generate(ctx context.Context, incidentID int64, opt Options)
 	}
 	// The version before v: the latest stored before, unless v is that
 	// one again (the facts had not changed).
-	previous := latest
-	if latest != nil && latest.Version == v.Version {
+	previous, unchanged := latest, latest != nil && latest.Version == v.Version
+	if unchanged {
 		previous = nil
 		if len(versions) > 1 {
 			previous = versions[len(versions)-2]
 		}
 	}
-	return New(v, previous)
+	r, err := New(v, previous)
+	if err != nil {
+		return nil, err
+	}
+	r.Unchanged = unchanged
+	return r, nil
 }
 
 func storedVersion(versions []*breachdesk.RegulatorReport, n int, authority string, incidentID int64) (*Report, error) {

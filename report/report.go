@@ -143,6 +143,9 @@ type Report struct {
 	Previous *PreviousVersion `json:"previous,omitempty"`
 	// Changes are the facts that differ from Previous.
 	Changes []Change `json:"changes,omitempty"`
+	// Unchanged is true when the facts were those of the latest stored
+	// version, which is shown again instead of storing a new one.
+	Unchanged bool `json:"-"`
 }
 
 // PreviousVersion identifies the version a follow-up follows.
