@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/breachdesk/breachdesk"
 	"github.com/breachdesk/breachdesk/assess"
+	"github.com/breachdesk/breachdesk/internal/pdftest"
 	"github.com/breachdesk/breachdesk/rules"
 	"github.com/google/go-cmp/cmp"
 )
@@ -343,5 +345,82 @@ func TestNoticeAdvice(t *testing.T) {
 				t.Errorf("advice %s names unknown category %s", a.key, c)
 			}
 		}
+	}
+}
+
+// TestPDF extracts the text of each authority's PDF with pdftotext and
+// finds every label and value of the report, and on every page the
+// controller, the incident's reference, the generation time and the page
+// number.
+func TestPDF(t *testing.T) {
+	pdftest.Require(t)
+	inc := theft()
+	inc.LikelyConsequences = "" // a pending fact must show in the PDF too
+	in := input(t, inc, marketplace(), profiles())
+	for _, a := range Authorities() {
+		t.Run(a.Code, func(t *testing.T) {
+			body, l := build(a, in)
+			r, err := New(version(a.Code, 1, breachdesk.ReportPhaseInitial, body, now), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := r.Write(&buf, "pdf"); err != nil {
+				t.Fatal(err)
+			}
+			path := pdftest.WriteFile(t, buf.Bytes())
+			pages := pdftest.Pages(t, path, false)
+			generated := l.Time(now, a.location())
+			footer := pdftest.Flat(l.F("footer", "at", generated, "n", "1", "digest", shortDigest(r.Digest)))
+			// The body without the page furniture, so that text running
+			// over a page break reads on.
+			var text []string
+			for i, p := range pages {
+				p = pdftest.Flat(p)
+				if !strings.HasPrefix(p, "Marketplace SAS ") {
+					t.Errorf("page %d does not start with the controller's name:\n%s", i+1, p)
+				}
+				p = strings.TrimPrefix(p, "Marketplace SAS ")
+				pageLabel := l.F("page", "page", fmt.Sprint(i+1), "pages", fmt.Sprint(len(pages)))
+				for _, s := range []string{"INC-7 · " + a.Code, footer, pageLabel} {
+					if !strings.Contains(p, s) {
+						t.Errorf("page %d lacks %q:\n%s", i+1, s, p)
+					}
+					p = strings.Replace(p, s, " ", 1)
+				}
+				text = append(text, p)
+			}
+			all := pdftest.Flat(strings.Join(text, " "))
+			var want []string
+			for _, s := range body.Sections {
+				want = append(want, s.Title)
+				for _, it := range s.Items {
+					want = append(want, it.Label)
+					if len(it.Lines) > 0 {
+						want = append(want, it.Lines...)
+					} else {
+						want = append(want, it.Text)
+					}
+				}
+			}
+			for _, p := range body.Pending {
+				want = append(want, p.Label+" ("+p.Section+")")
+			}
+			for _, at := range body.Attachments {
+				for _, p := range at.Passages {
+					want = append(want, p.Heading)
+					want = append(want, p.Paragraphs...)
+				}
+			}
+			want = append(want, body.Letter...)
+			for _, s := range want {
+				if !strings.Contains(all, pdftest.Flat(s)) {
+					t.Errorf("the PDF lacks %q", s)
+				}
+			}
+			if size := pdftest.Info(t, path)["Page size"]; !strings.Contains(size, "595.28 x 841.89") {
+				t.Errorf("page size %q, want A4", size)
+			}
+		})
 	}
 }
