@@ -32,7 +32,7 @@ type RegulatorReport struct {
 	CaseReference string `json:"case_reference,omitempty"`
 	// Content is the report's facts as JSON; Digest is the SHA-256 of
 	// Content in hex, set by the store.
-	Content json.RawMessage `json:"content"`
+	Content json.RawMessage `json:"content,omitempty"`
 	Digest  string          `json:"digest"`
 
 	// Actor is who generated the version, as kind:name.
@@ -91,6 +91,10 @@ func (r *RegulatorReport) Validate() error {
 		return FieldErrorf("case_reference", "must be at most 200 characters")
 	case !json.Valid(r.Content):
 		return FieldErrorf("content", "is not valid JSON")
+	case !utf8.Valid(r.Content):
+		// json.Valid lets invalid UTF-8 through; PostgreSQL would refuse it
+		// where SQLite stores it, and a regulator's portal would mangle it.
+		return FieldErrorf("content", "is not valid UTF-8")
 	}
 	return nil
 }

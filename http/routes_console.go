@@ -18,6 +18,8 @@ func (s *Server) consoleRoutes() http.Handler {
 	api.HandleFunc("PATCH /api/v1/incidents/{id}", s.handleIncidentUpdate)
 	api.HandleFunc("GET /api/v1/incidents/{id}/events", s.handleEventList)
 	api.HandleFunc("POST /api/v1/incidents/{id}/events", s.handleEventCreate)
+	api.HandleFunc("GET /api/v1/incidents/{id}/reports", s.handleReportList)
+	api.HandleFunc("GET /api/v1/incidents/{id}/reports/{authority}", s.handleReportView)
 
 	api.HandleFunc("GET /api/v1/register", s.handleRegister)
 	api.HandleFunc("GET /api/v1/audit", s.handleAuditList)

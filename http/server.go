@@ -45,6 +45,10 @@ type Server struct {
 	IncidentEventService breachdesk.IncidentEventService
 	AuditService         breachdesk.AuditService
 	APITokenService      breachdesk.APITokenService
+	// RegulatorReportService lists the stored report versions, and
+	// ReportGenerator writes reports.
+	RegulatorReportService breachdesk.RegulatorReportService
+	ReportGenerator        ReportGenerator
 }
 
 // NewServer returns a server with a discarding logger and the real clock.

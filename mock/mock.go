@@ -127,3 +127,22 @@ func (s *APITokenService) RevokeAPIToken(ctx context.Context, name string) error
 func (s *APITokenService) AuthenticateAPIToken(ctx context.Context, secret string) (*breachdesk.APIToken, error) {
 	return s.AuthenticateAPITokenFunc(ctx, secret)
 }
+
+var _ breachdesk.RegulatorReportService = (*RegulatorReportService)(nil)
+
+// RegulatorReportService is a breachdesk.RegulatorReportService made of
+// funcs.
+type RegulatorReportService struct {
+	CreateRegulatorReportFunc func(ctx context.Context, r *breachdesk.RegulatorReport) error
+	FindRegulatorReportsFunc  func(ctx context.Context, filter breachdesk.RegulatorReportFilter) ([]*breachdesk.RegulatorReport, int, error)
+}
+
+// CreateRegulatorReport calls CreateRegulatorReportFunc.
+func (s *RegulatorReportService) CreateRegulatorReport(ctx context.Context, r *breachdesk.RegulatorReport) error {
+	return s.CreateRegulatorReportFunc(ctx, r)
+}
+
+// FindRegulatorReports calls FindRegulatorReportsFunc.
+func (s *RegulatorReportService) FindRegulatorReports(ctx context.Context, filter breachdesk.RegulatorReportFilter) ([]*breachdesk.RegulatorReport, int, error) {
+	return s.FindRegulatorReportsFunc(ctx, filter)
+}

@@ -94,6 +94,7 @@ const incidentColumns = `id, title, summary, status, nature, cause, malicious,
 	data_categories, subject_categories, approx_subjects, approx_records,
 	recipients, encryption, backup_available, data_recovered,
 	measures_taken, measures_planned, likely_consequences, cross_border,
+	discovery, delay_reasons, individuals_communication, law_enforcement,
 	created_at, updated_at`
 
 // findIncidents takes an optional locking clause such as "FOR UPDATE".
@@ -127,6 +128,7 @@ func findIncidents(ctx context.Context, tx *Tx, filter breachdesk.IncidentFilter
 			&inc.DataCategories, &inc.SubjectCategories, &inc.ApproxSubjects, &inc.ApproxRecords,
 			&inc.Recipients, &inc.Encryption, &inc.BackupAvailable, &inc.DataRecovered,
 			&inc.MeasuresTaken, &inc.MeasuresPlanned, &inc.LikelyConsequences, &inc.CrossBorder,
+			&inc.Discovery, &inc.DelayReasons, &inc.IndividualsCommunication, &inc.LawEnforcement,
 			&inc.CreatedAt, &inc.UpdatedAt, &inc.AuthorityNotifiedAt, &inc.IndividualsNotifiedAt)
 		for _, t := range []**time.Time{&inc.OccurredFrom, &inc.OccurredTo, &inc.DetectedAt, &inc.AwareAt, &inc.DeterminedAt, &inc.ContainedAt,
 			&inc.AuthorityNotifiedAt, &inc.IndividualsNotifiedAt} {
@@ -152,7 +154,7 @@ func createIncident(ctx context.Context, tx *Tx, inc *breachdesk.Incident) error
 	inc.CreatedAt, inc.UpdatedAt = tx.now, tx.now
 	err := tx.QueryRow(ctx, `
 		INSERT INTO incidents (`+strings.TrimPrefix(incidentColumns, "id, ")+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)
 		RETURNING id`, incidentValues(inc)...).Scan(&inc.ID)
 	if err != nil {
 		return FormatError(err)
@@ -185,8 +187,9 @@ func updateIncident(ctx context.Context, tx *Tx, id int64, upd breachdesk.Incide
 			data_categories = $13, subject_categories = $14, approx_subjects = $15, approx_records = $16,
 			recipients = $17, encryption = $18, backup_available = $19, data_recovered = $20,
 			measures_taken = $21, measures_planned = $22, likely_consequences = $23, cross_border = $24,
-			created_at = $25, updated_at = $26
-		WHERE id = $27`, append(incidentValues(inc), id)...)
+			discovery = $25, delay_reasons = $26, individuals_communication = $27, law_enforcement = $28,
+			created_at = $29, updated_at = $30
+		WHERE id = $31`, append(incidentValues(inc), id)...)
 	if err != nil {
 		return nil, FormatError(err)
 	}
@@ -210,6 +213,7 @@ func incidentValues(inc *breachdesk.Incident) []any {
 		list(inc.DataCategories), list(inc.SubjectCategories), inc.ApproxSubjects, inc.ApproxRecords,
 		inc.Recipients, inc.Encryption, inc.BackupAvailable, inc.DataRecovered,
 		inc.MeasuresTaken, inc.MeasuresPlanned, inc.LikelyConsequences, inc.CrossBorder,
+		inc.Discovery, inc.DelayReasons, inc.IndividualsCommunication, inc.LawEnforcement,
 		inc.CreatedAt, inc.UpdatedAt}
 }
 

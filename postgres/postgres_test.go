@@ -84,6 +84,18 @@ func TestConformance(t *testing.T) {
 			Tokens:        postgres.NewAPITokenService(db),
 			People:        postgres.NewAffectedPersonService(db),
 			DataKeys:      postgres.NewDataKeyService(db),
+
+			RegulatorReports: postgres.NewRegulatorReportService(db),
+			Exec: func(t *testing.T, query string) error {
+				ctx := context.Background()
+				conn, err := pgx.Connect(ctx, db.DSN)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer conn.Close(ctx)
+				_, err = conn.Exec(ctx, query)
+				return err
+			},
 			TamperAuditEntry: func(t *testing.T, id int64) {
 				ctx := context.Background()
 				conn, err := pgx.Connect(ctx, db.DSN)

@@ -95,6 +95,7 @@ const incidentColumns = `id, title, summary, status, nature, cause, malicious,
 	data_categories, subject_categories, approx_subjects, approx_records,
 	recipients, encryption, backup_available, data_recovered,
 	measures_taken, measures_planned, likely_consequences, cross_border,
+	discovery, delay_reasons, individuals_communication, law_enforcement,
 	created_at, updated_at`
 
 func findIncidents(ctx context.Context, tx *Tx, filter breachdesk.IncidentFilter) ([]*breachdesk.Incident, int, error) {
@@ -129,6 +130,7 @@ func findIncidents(ctx context.Context, tx *Tx, filter breachdesk.IncidentFilter
 			&dataCategories, &subjectCategories, &inc.ApproxSubjects, &inc.ApproxRecords,
 			&inc.Recipients, &inc.Encryption, &inc.BackupAvailable, &inc.DataRecovered,
 			&inc.MeasuresTaken, &inc.MeasuresPlanned, &inc.LikelyConsequences, &inc.CrossBorder,
+			&inc.Discovery, &inc.DelayReasons, &inc.IndividualsCommunication, &inc.LawEnforcement,
 			requiredTime{&inc.CreatedAt}, requiredTime{&inc.UpdatedAt},
 			timeColumn{&inc.AuthorityNotifiedAt}, timeColumn{&inc.IndividualsNotifiedAt}, &n,
 		); err != nil {
@@ -161,7 +163,7 @@ func createIncident(ctx context.Context, tx *Tx, inc *breachdesk.Incident) error
 	inc.CreatedAt, inc.UpdatedAt = tx.now, tx.now
 	result, err := tx.ExecContext(ctx, `
 		INSERT INTO incidents (`+strings.TrimPrefix(incidentColumns, "id, ")+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		incidentValues(inc)...)
 	if err != nil {
 		return FormatError(err)
@@ -197,6 +199,7 @@ func updateIncident(ctx context.Context, tx *Tx, id int64, upd breachdesk.Incide
 			data_categories = ?, subject_categories = ?, approx_subjects = ?, approx_records = ?,
 			recipients = ?, encryption = ?, backup_available = ?, data_recovered = ?,
 			measures_taken = ?, measures_planned = ?, likely_consequences = ?, cross_border = ?,
+			discovery = ?, delay_reasons = ?, individuals_communication = ?, law_enforcement = ?,
 			created_at = ?, updated_at = ?
 		WHERE id = ?`, append(incidentValues(inc), id)...)
 	if err != nil {
@@ -223,6 +226,7 @@ func incidentValues(inc *breachdesk.Incident) []any {
 		jsonList(inc.DataCategories), jsonList(inc.SubjectCategories), inc.ApproxSubjects, inc.ApproxRecords,
 		inc.Recipients, inc.Encryption, inc.BackupAvailable, inc.DataRecovered,
 		inc.MeasuresTaken, inc.MeasuresPlanned, inc.LikelyConsequences, inc.CrossBorder,
+		inc.Discovery, inc.DelayReasons, inc.IndividualsCommunication, inc.LawEnforcement,
 		formatTime(inc.CreatedAt), formatTime(inc.UpdatedAt)}
 }
 

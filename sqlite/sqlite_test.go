@@ -51,6 +51,17 @@ func TestConformance(t *testing.T) {
 			Tokens:        sqlite.NewAPITokenService(db),
 			People:        sqlite.NewAffectedPersonService(db),
 			DataKeys:      sqlite.NewDataKeyService(db),
+
+			RegulatorReports: sqlite.NewRegulatorReportService(db),
+			Exec: func(t *testing.T, query string) error {
+				raw, err := sql.Open("sqlite3", db.Path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer raw.Close()
+				_, err = raw.Exec(query)
+				return err
+			},
 			TamperAuditEntry: func(t *testing.T, id int64) {
 				raw, err := sql.Open("sqlite3", db.Path)
 				if err != nil {

@@ -181,6 +181,7 @@ directory); give a postgres:// URL with --db for large breaches.`,
 		m.keyCommand(),
 		m.assessCommand(),
 		m.obligationsCommand(),
+		m.reportCommand(),
 	)
 	return root
 }

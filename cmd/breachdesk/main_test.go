@@ -136,6 +136,10 @@ approx_subjects: 120000
 recipients: known_limited
 encryption: none
 cross_border: true
+discovery: A seller reported seeing another seller's e-mail address.
+delay_reasons: None expected.
+individuals_communication: E-mail to every seller affected.
+law_enforcement: false
 `
 
 func TestIncidentLifecycle(t *testing.T) {
@@ -172,7 +176,9 @@ func TestIncidentLifecycle(t *testing.T) {
 			}
 			if shown.Title != "Seller names exposed" || *shown.ApproxSubjects != 120000 ||
 				!shown.AwareAt.Equal(time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)) ||
-				strings.Join(shown.SubjectCategories, ",") != "customers,sellers" || *shown.Malicious || !*shown.CrossBorder {
+				strings.Join(shown.SubjectCategories, ",") != "customers,sellers" || *shown.Malicious || !*shown.CrossBorder ||
+				shown.Discovery != "A seller reported seeing another seller's e-mail address." || shown.DelayReasons != "None expected." ||
+				shown.IndividualsCommunication != "E-mail to every seller affected." || shown.LawEnforcement == nil || *shown.LawEnforcement {
 				t.Fatalf("incident 2 did not round-trip: %+v", shown)
 			}
 
@@ -388,6 +394,10 @@ func (c *cli) serve() (srv *bdhttp.Server, stop func() (int, string)) {
 		m.Stdout, m.Stderr = io.Discard, &stderr
 		m.Getenv = func(string) string { return "" }
 		m.Started = func(s *bdhttp.Server) { started <- s }
+		if !c.now.IsZero() {
+			now := c.now
+			m.Now = func() time.Time { return now }
+		}
 		code := m.Run(ctx, []string{"--db", c.db, "serve", "--addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0"})
 		m.Close()
 		done <- code

@@ -31,6 +31,10 @@ flight.`,
 			srv.IncidentEventService = s.Events
 			srv.AuditService = s.Audit
 			srv.APITokenService = s.Tokens
+			srv.RegulatorReportService = s.Reports
+			if srv.ReportGenerator, err = m.reportGenerator(s, ""); err != nil {
+				return err
+			}
 			if err := srv.Open(); err != nil {
 				return err
 			}

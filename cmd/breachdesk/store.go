@@ -26,6 +26,7 @@ type store struct {
 	People        breachdesk.AffectedPersonService
 	DataKeys      breachdesk.DataKeyService
 	Assessments   breachdesk.AssessmentService
+	Reports       breachdesk.RegulatorReportService
 }
 
 func isPostgres(dsn string) bool {
@@ -57,7 +58,8 @@ func (m *Main) openStore(ctx context.Context) (*store, error) {
 			Tokens:        postgres.NewAPITokenService(db),
 			People:        postgres.NewAffectedPersonService(db),
 			DataKeys:      postgres.NewDataKeyService(db),
-			Assessments:   postgres.NewAssessmentService(db)}
+			Assessments:   postgres.NewAssessmentService(db),
+			Reports:       postgres.NewRegulatorReportService(db)}
 		return m.store, nil
 	}
 	db := sqlite.NewDB(sqlitePath(m.Config.DB))
@@ -73,7 +75,8 @@ func (m *Main) openStore(ctx context.Context) (*store, error) {
 		Tokens:        sqlite.NewAPITokenService(db),
 		People:        sqlite.NewAffectedPersonService(db),
 		DataKeys:      sqlite.NewDataKeyService(db),
-		Assessments:   sqlite.NewAssessmentService(db)}
+		Assessments:   sqlite.NewAssessmentService(db),
+		Reports:       sqlite.NewRegulatorReportService(db)}
 	return m.store, nil
 }
 

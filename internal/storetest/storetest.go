@@ -5,6 +5,10 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,6 +27,13 @@ type Store struct {
 	Tokens        breachdesk.APITokenService
 	People        breachdesk.AffectedPersonService
 	DataKeys      breachdesk.DataKeyService
+
+	RegulatorReports breachdesk.RegulatorReportService
+
+	// Exec runs query, which takes no arguments, directly on the database,
+	// past the services and without an actor, and returns its error: the
+	// way to check that triggers guard the append-only tables.
+	Exec func(t *testing.T, query string) error
 
 	// TamperAuditEntry changes the actor of audit entry id directly in the
 	// database, getting past the append-only trigger as an attacker with
@@ -60,6 +71,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("WriteNeedsActor", func(t *testing.T) { t.Parallel(); testWriteNeedsActor(t, open) })
 	t.Run("AffectedPeople", func(t *testing.T) { t.Parallel(); testAffectedPeople(t, open) })
 	t.Run("DataKeys", func(t *testing.T) { t.Parallel(); testDataKeys(t, open) })
+	t.Run("RegulatorReports", func(t *testing.T) { t.Parallel(); testRegulatorReports(t, open) })
 }
 
 // equate ignores the difference between a nil and an empty list, which no
@@ -139,35 +151,50 @@ func FullIncident() *breachdesk.Incident {
 	yes, no := true, false
 	subjects, records := int64(24_000_000), int64(31_500_000)
 	return &breachdesk.Incident{
-		Title:              "Customer database stolen",
-		Summary:            "An intruder copied the customer table.",
-		Status:             breachdesk.IncidentAssessed,
-		Nature:             []string{"confidentiality"},
-		Cause:              breachdesk.CauseMaliciousAttack,
-		Malicious:          &yes,
-		OccurredFrom:       at("2026-10-01T02:00:00Z"),
-		OccurredTo:         at("2026-10-03T04:30:00.123456Z"),
-		DetectedAt:         at("2026-10-05T08:15:00+02:00"),
-		AwareAt:            at("2026-10-05T17:00:00Z"),
-		DeterminedAt:       at("2026-10-06T10:00:00Z"),
-		ContainedAt:        at("2026-10-04T00:00:00Z"),
-		DataCategories:     []string{"name", "email", "phone", "payment_card_last4", "password_hash_weak"},
-		SubjectCategories:  []string{"customers"},
-		ApproxSubjects:     &subjects,
-		ApproxRecords:      &records,
-		Recipients:         breachdesk.RecipientsUnknown,
-		Encryption:         breachdesk.EncryptionNone,
-		BackupAvailable:    &yes,
-		DataRecovered:      &no,
-		MeasuresTaken:      "Access revoked; passwords reset.",
-		MeasuresPlanned:    "Move to a stronger password hash.",
-		LikelyConsequences: "Phishing and credential stuffing.",
-		CrossBorder:        &yes,
+		Title:                    "Customer database stolen",
+		Summary:                  "An intruder copied the customer table.",
+		Status:                   breachdesk.IncidentAssessed,
+		Nature:                   []string{"confidentiality"},
+		Cause:                    breachdesk.CauseMaliciousAttack,
+		Malicious:                &yes,
+		OccurredFrom:             at("2026-10-01T02:00:00Z"),
+		OccurredTo:               at("2026-10-03T04:30:00.123456Z"),
+		DetectedAt:               at("2026-10-05T08:15:00+02:00"),
+		AwareAt:                  at("2026-10-05T17:00:00Z"),
+		DeterminedAt:             at("2026-10-06T10:00:00Z"),
+		ContainedAt:              at("2026-10-04T00:00:00Z"),
+		DataCategories:           []string{"name", "email", "phone", "payment_card_last4", "password_hash_weak"},
+		SubjectCategories:        []string{"customers"},
+		ApproxSubjects:           &subjects,
+		ApproxRecords:            &records,
+		Recipients:               breachdesk.RecipientsUnknown,
+		Encryption:               breachdesk.EncryptionNone,
+		BackupAvailable:          &yes,
+		DataRecovered:            &no,
+		MeasuresTaken:            "Access revoked; passwords reset.",
+		MeasuresPlanned:          "Move to a stronger password hash.",
+		LikelyConsequences:       "Phishing and credential stuffing.",
+		CrossBorder:              &yes,
+		Discovery:                "A researcher reported the database for sale on a forum.",
+		DelayReasons:             "The extent took four days to establish from the logs.",
+		IndividualsCommunication: "E-mail to every customer on 2026-10-09, with advice on phishing.",
+		LawEnforcement:           &no,
 	}
 }
 
 func testCreateIncident(t *testing.T, open OpenFunc) {
 	ctx := Context()
+	t.Run("OKFullIncidentSetsEveryField", func(t *testing.T) {
+		// A field FullIncident leaves unset is a field a backend could
+		// forget to store without any round trip noticing.
+		v := reflect.ValueOf(FullIncident()).Elem()
+		for _, f := range reflect.VisibleFields(v.Type()) {
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name != "id" && !slices.Contains(breachdesk.IncidentReadOnlyFields(), name) && v.FieldByIndex(f.Index).IsZero() {
+				t.Errorf("FullIncident() leaves %s unset", name)
+			}
+		}
+	})
 	t.Run("OK", func(t *testing.T) {
 		clock := &Clock{T: time.Date(2026, 10, 5, 18, 0, 0, 0, time.UTC)}
 		s := open(t, clock.Now)
@@ -314,6 +341,36 @@ func testUpdateIncident(t *testing.T, open OpenFunc) {
 			t.Fatalf("updated incident = %+v", found)
 		}
 	})
+	t.Run("OKEveryField", func(t *testing.T) {
+		clock := &Clock{T: time.Date(2026, 10, 5, 18, 0, 0, 0, time.UTC)}
+		s := open(t, clock.Now)
+		inc := &breachdesk.Incident{Title: "Exposure"}
+		if err := s.Incidents.CreateIncident(ctx, inc); err != nil {
+			t.Fatal(err)
+		}
+		// The update names every field, through the json names they share.
+		var upd breachdesk.IncidentUpdate
+		data, _ := json.Marshal(FullIncident())
+		if err := json.Unmarshal(data, &upd); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Incidents.UpdateIncident(ctx, inc.ID, upd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found, err := s.Incidents.FindIncidentByID(ctx, inc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := FullIncident()
+		want.ID, want.CreatedAt, want.UpdatedAt = inc.ID, clock.T, clock.T
+		want.Normalize()
+		for _, i := range []*breachdesk.Incident{got, found} {
+			if diff := cmp.Diff(want, i, equate); diff != "" {
+				t.Fatalf("UpdateIncident(every field) mismatch (-want +got):\n%s", diff)
+			}
+		}
+	})
 	t.Run("ErrInvalidWritesNothing", func(t *testing.T) {
 		s := open(t, time.Now)
 		inc := FullIncident()
@@ -343,13 +400,14 @@ func testUpdateIncident(t *testing.T, open OpenFunc) {
 		if err := s.Incidents.CreateIncident(ctx, inc); err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.Incidents.UpdateIncident(ctx, inc.ID, breachdesk.IncidentUpdate{Clear: []string{"contained_at", "malicious", "data_categories", "measures_planned"}})
+		got, err := s.Incidents.UpdateIncident(ctx, inc.ID, breachdesk.IncidentUpdate{Clear: []string{"contained_at", "malicious", "data_categories", "measures_planned", "law_enforcement", "delay_reasons"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		found, _ := s.Incidents.FindIncidentByID(ctx, inc.ID)
 		for _, i := range []*breachdesk.Incident{got, found} {
-			if i.ContainedAt != nil || i.Malicious != nil || len(i.DataCategories) != 0 || i.MeasuresPlanned != "" || i.AwareAt == nil {
+			if i.ContainedAt != nil || i.Malicious != nil || len(i.DataCategories) != 0 || i.MeasuresPlanned != "" ||
+				i.LawEnforcement != nil || i.DelayReasons != "" || i.AwareAt == nil || i.Discovery == "" {
 				t.Fatalf("after clearing: %+v", i)
 			}
 		}
