@@ -58,9 +58,11 @@ type scenario struct {
 	name        string
 	method, url string
 	// token is sent as a bearer token: goodToken unless set; "-" sends none.
-	token       string
-	body        string
-	status      int
+	token  string
+	body   string
+	status int
+	// contentType is the answer's media type: application/json unless set.
+	contentType string
 	contains    []string
 	notContains []string
 }
@@ -88,8 +90,12 @@ func (b *testBundle) run(t *testing.T, tt scenario) {
 	if resp.StatusCode != tt.status {
 		t.Errorf("%s %s status = %d, want %d; body: %s", tt.method, tt.url, resp.StatusCode, tt.status, body)
 	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Errorf("Content-Type = %q, want JSON", ct)
+	want := tt.contentType
+	if want == "" {
+		want = "application/json"
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, want) {
+		t.Errorf("Content-Type = %q, want %s", ct, want)
 	}
 	for _, s := range tt.contains {
 		if !strings.Contains(body, s) {

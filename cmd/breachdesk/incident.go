@@ -281,6 +281,10 @@ func (m *Main) printIncident(inc *breachdesk.Incident, asJSON bool) error {
 	row("Measures taken", orUnknown(inc.MeasuresTaken))
 	row("Measures planned", orUnknown(inc.MeasuresPlanned))
 	row("Likely consequences", orUnknown(inc.LikelyConsequences))
+	row("Discovery", orUnknown(inc.Discovery))
+	row("Delay reasons", orUnknown(inc.DelayReasons))
+	row("Individuals told", orUnknown(inc.IndividualsCommunication))
+	row("Law enforcement told", formatBool(inc.LawEnforcement))
 	row("Created", inc.CreatedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
 	row("Updated", inc.UpdatedAt.UTC().Format("2006-01-02 15:04:05 UTC"))
 	if err := tw.Flush(); err != nil {

@@ -128,7 +128,7 @@ func (m *Main) printReportSummary(r *report.Report, output string, stored bool) 
 		fmt.Fprintf(w, "%s report of incident %d: version %d (%s) stored on the timeline (sha256 %s).\n", r.Authority, r.IncidentID, r.Version, r.Phase, r.Digest)
 	}
 	if r.Previous != nil {
-		fmt.Fprintf(w, "%d facts changed since version %d.\n", len(r.Changes), r.Previous.Version)
+		fmt.Fprintf(w, "Facts changed since version %d: %d.\n", r.Previous.Version, len(r.Changes))
 	}
 	if output != "" && output != "-" {
 		fmt.Fprintf(w, "Written to %s.\n", output)
@@ -138,7 +138,7 @@ func (m *Main) printReportSummary(r *report.Report, output string, stored bool) 
 		for _, p := range r.Pending {
 			labels = append(labels, p.Key)
 		}
-		fmt.Fprintf(w, "%d facts to be provided in a follow-up: %s\n", len(r.Pending), strings.Join(labels, ", "))
+		fmt.Fprintf(w, "Facts to be provided in a follow-up (%d): %s\n", len(r.Pending), strings.Join(labels, ", "))
 		if r.Phase == breachdesk.ReportPhaseFinal {
 			fmt.Fprintln(w, "warning: a final notification should leave nothing to be provided later")
 		}
