@@ -19,11 +19,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/breachdesk/breachdesk"
+	"github.com/breachdesk/breachdesk/internal/safefile"
 )
 
 // keySize is 256 bits for every key.
@@ -91,28 +91,13 @@ func (mk *MasterKey) WriteFile(path string) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".breachdesk-key-*")
+	tmp, err := safefile.WriteTemp(path, append(data, '\n'), 0o600)
 	if err != nil {
 		return fmt.Errorf("write key file: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
-	}
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
+	defer os.Remove(tmp)
 	// A hard link fails if path exists, unlike rename: no key is ever overwritten.
-	if err := os.Link(tmp.Name(), path); err != nil {
+	if err := os.Link(tmp, path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return breachdesk.Errorf(breachdesk.EConflict, "The key file %s exists already; it will not be replaced.", path)
 		}

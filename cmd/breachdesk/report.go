@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/breachdesk/breachdesk"
+	"github.com/breachdesk/breachdesk/internal/safefile"
 	"github.com/breachdesk/breachdesk/report"
 	"github.com/breachdesk/breachdesk/rules"
 	"github.com/spf13/cobra"
@@ -71,6 +72,13 @@ A summary goes to standard error. See docs/reports.md.`,
 			if format == "pdf" && toStdout && m.stdoutIsTerminal() {
 				return usageErrorf("a PDF is not for the terminal: give -o FILE")
 			}
+			// A version is stored before it is written out: make sure first
+			// that it can be written where asked.
+			if !toStdout {
+				if err := checkWritableDir(filepath.Dir(output)); err != nil {
+					return breachdesk.Errorf(breachdesk.EInvalid, "-o %s: %v", output, err)
+				}
+			}
 			s, err := m.openStore(ctx)
 			if err != nil {
 				return err
@@ -94,8 +102,8 @@ A summary goes to standard error. See docs/reports.md.`,
 				if format == "md" {
 					fmt.Fprintln(m.Stdout)
 				}
-			} else if err := writeFileAtomic(output, buf.Bytes()); err != nil {
-				return err
+			} else if err := safefile.WriteFile(output, buf.Bytes(), 0o640); err != nil {
+				return breachdesk.Errorf(breachdesk.EInvalid, "-o: %v", err)
 			}
 			m.printReportSummary(r, output, version > 0)
 			return nil
@@ -145,37 +153,22 @@ func (m *Main) printReportSummary(r *report.Report, output string, stored bool) 
 	}
 }
 
+// checkWritableDir tells whether a file can be created in dir.
+func checkWritableDir(dir string) error {
+	probe, err := os.CreateTemp(dir, ".breachdesk-probe-*")
+	if err != nil {
+		return unwrapPathError(err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
+}
+
 func authorityCodes() string {
 	var codes []string
 	for _, a := range report.Authorities() {
 		codes = append(codes, a.Code)
 	}
 	return strings.Join(codes, ", ")
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames
-// it, so that a crash never leaves half a report under the name.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return breachdesk.Errorf(breachdesk.EInvalid, "-o: %v", unwrapPathError(err))
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o640); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func (m *Main) reportListCommand() *cobra.Command {

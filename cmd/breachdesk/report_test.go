@@ -167,6 +167,7 @@ func TestReports(t *testing.T) {
 				{[]string{"report", id}, ExitUsage, "--authority is required"},
 				{[]string{"report", "99", "--authority", "CNIL"}, ExitNotFound, "99"},
 				{[]string{"report", id, "--authority", "CNIL", "--version", "9"}, ExitNotFound, "no version 9"},
+				{[]string{"report", id, "--authority", "EDPB", "-o", filepath.Join(c.dir, "missing", "edpb.pdf")}, ExitInvalid, "no such file or directory"},
 			} {
 				r := c.run("", tc.args...)
 				if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {
