@@ -95,7 +95,11 @@ func build(a *Authority, in Input) (*Body, *lang) {
 	f := &facts{in: in, a: a, l: l, loc: a.location()}
 	b := &Body{Authority: a.Code, Language: a.Language, Title: l.T("title." + a.Code), Addressee: a.Name, Pending: []Pending{}}
 	for i, s := range a.sections {
-		sec := Section{Key: s.key, Title: fmt.Sprintf("%d. %s", i+1, l.T("section."+a.Code+"."+s.key))}
+		number := s.number
+		if number == "" {
+			number = strconv.Itoa(i + 1)
+		}
+		sec := Section{Key: s.key, Title: number + ". " + l.T("section."+a.Code+"."+s.key)}
 		for _, key := range s.items {
 			it := f.item(key)
 			sec.Items = append(sec.Items, it)
