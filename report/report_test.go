@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -98,6 +99,16 @@ func version(authority string, n int, phase string, body *Body, created time.Tim
 	return v
 }
 
+// initial returns body as the first version of a, written at now.
+func initial(t *testing.T, a *Authority, body *Body) *Report {
+	t.Helper()
+	r, err := New(version(a.Code, 1, breachdesk.ReportPhaseInitial, body, now), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
 func golden(t *testing.T, name string, got []byte) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
@@ -123,10 +134,7 @@ func TestGolden(t *testing.T) {
 	for _, a := range Authorities() {
 		t.Run(a.Code, func(t *testing.T) {
 			body := Build(a, in)
-			r, err := New(version(a.Code, 1, breachdesk.ReportPhaseInitial, body, now), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := initial(t, a, body)
 			name := strings.ToLower(a.Code)
 			golden(t, name+".md", r.Markdown())
 			var js bytes.Buffer
@@ -156,10 +164,7 @@ func TestArticle33Content(t *testing.T) {
 	for _, a := range Authorities() {
 		t.Run(a.Code, func(t *testing.T) {
 			body, l := build(a, in)
-			r, err := New(version(a.Code, 1, breachdesk.ReportPhaseInitial, body, now), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := initial(t, a, body)
 			md := string(r.markdown(l))
 			r.document(l)
 			for _, s := range want[a.Code] {
@@ -168,19 +173,9 @@ func TestArticle33Content(t *testing.T) {
 				}
 			}
 			if len(l.missed) > 0 {
-				t.Errorf("the %s labels lack in %s: %v", a.Code, a.Language, slices.Sorted(mapKeys(l.missed)))
+				t.Errorf("the %s labels lack in %s: %v", a.Code, a.Language, slices.Sorted(maps.Keys(l.missed)))
 			}
 		})
-	}
-}
-
-func mapKeys(m map[string]bool) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
 	}
 }
 
@@ -200,10 +195,7 @@ func TestPending(t *testing.T) {
 			if i < 0 {
 				t.Fatalf("consequences.likely is not pending: %+v", body.Pending)
 			}
-			r, err := New(version(a.Code, 1, breachdesk.ReportPhaseInitial, body, now), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := initial(t, a, body)
 			md := string(r.Markdown())
 			label := body.Pending[i].Label
 			if !strings.Contains(md, "**"+labelled(l, label)+"** _"+l.T("pending.value")+"_") {
@@ -223,14 +215,11 @@ func TestEmptyIncident(t *testing.T) {
 	for _, a := range Authorities() {
 		t.Run(a.Code, func(t *testing.T) {
 			body, l := build(a, in)
-			r, err := New(version(a.Code, 1, breachdesk.ReportPhaseInitial, body, now), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := initial(t, a, body)
 			r.markdown(l)
 			r.document(l)
 			if len(l.missed) > 0 {
-				t.Errorf("labels missing in %s: %v", a.Language, slices.Sorted(mapKeys(l.missed)))
+				t.Errorf("labels missing in %s: %v", a.Language, slices.Sorted(maps.Keys(l.missed)))
 			}
 			for _, key := range []string{"controller.name", "contact", "measures.taken", "breach.summary"} {
 				if a.asks(key) && !slices.ContainsFunc(body.Pending, func(p Pending) bool { return p.Key == key }) {
@@ -360,10 +349,7 @@ func TestPDF(t *testing.T) {
 	for _, a := range Authorities() {
 		t.Run(a.Code, func(t *testing.T) {
 			body, l := build(a, in)
-			r, err := New(version(a.Code, 1, breachdesk.ReportPhaseInitial, body, now), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			r := initial(t, a, body)
 			var buf bytes.Buffer
 			if err := r.Write(&buf, "pdf"); err != nil {
 				t.Fatal(err)

@@ -73,10 +73,7 @@ func groupThousands(n int64) string {
 }
 
 func orUnknown(s string) string {
-	if s == "" {
-		return "unknown"
-	}
-	return s
+	return orValue(s, "unknown")
 }
 
 func formatList(values []string) string {
@@ -84,4 +81,12 @@ func formatList(values []string) string {
 		return "unknown"
 	}
 	return strings.Join(values, ", ")
+}
+
+// orValue returns s, or otherwise when s is empty.
+func orValue(s, otherwise string) string {
+	if s == "" {
+		return otherwise
+	}
+	return s
 }

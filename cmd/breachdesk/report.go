@@ -225,13 +225,6 @@ func (m *Main) reportListCommand() *cobra.Command {
 	return cmd
 }
 
-func orValue(s, otherwise string) string {
-	if s == "" {
-		return otherwise
-	}
-	return s
-}
-
 func (m *Main) reportAuthoritiesCommand() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
