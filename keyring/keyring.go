@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -347,4 +348,22 @@ func (k *Keyring) OpenPerson(s *breachdesk.SealedPerson) (*breachdesk.AffectedPe
 		}
 	}
 	return p, nil
+}
+
+// NoticeCode returns the verification code of a notice: a keyed MAC of its
+// ID, so that the same notice always carries the same code and nobody
+// without the index key can compute a valid one. 60 bits: with 24 million
+// notices out, a guess hits one in about 48 billion tries.
+func (k *Keyring) NoticeCode(noticeID int64) string {
+	mac := k.Index("notice-code", strconv.FormatInt(noticeID, 10))
+	return breachdesk.FormatNoticeCode(binary.BigEndian.Uint64(mac[:8]))
+}
+
+// Derive returns a 32-byte key for purpose, derived from the index key, for
+// secrets that must stay the same across processes, such as the key of the
+// tags in bounce addresses.
+func (k *Keyring) Derive(purpose string) []byte {
+	mac := hmac.New(sha256.New, k.index)
+	mac.Write([]byte("derive\x00" + purpose))
+	return mac.Sum(nil)
 }

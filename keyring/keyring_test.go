@@ -234,3 +234,30 @@ func TestRotate(t *testing.T) {
 		t.Fatalf("%d data keys after rotation with a new data key, want 3", len(store.keys))
 	}
 }
+
+func TestNoticeCode(t *testing.T) {
+	_, _, k := setup(t)
+	code := k.NoticeCode(42)
+	if got := k.NoticeCode(42); got != code {
+		t.Errorf("NoticeCode(42) = %s then %s, want the same code every time", code, got)
+	}
+	if k.NoticeCode(43) == code {
+		t.Errorf("NoticeCode(43) = NoticeCode(42) = %s, want different codes", code)
+	}
+	if _, _, other := setup(t); other.NoticeCode(42) == code {
+		t.Errorf("another keyring gives the same code %s, want a code that depends on the key", code)
+	}
+	if parsed, err := breachdesk.ParseNoticeCode(strings.ToLower(code)); err != nil || parsed != code {
+		t.Errorf("ParseNoticeCode(%q) = %q, %v; want %q", strings.ToLower(code), parsed, err, code)
+	}
+}
+
+func TestDerive(t *testing.T) {
+	_, _, k := setup(t)
+	if a, b := k.Derive("verp"), k.Derive("verp"); !bytes.Equal(a, b) || len(a) != 32 {
+		t.Errorf("Derive(verp) = %x then %x, want the same 32 bytes", a, b)
+	}
+	if bytes.Equal(k.Derive("verp"), k.Derive("message-id")) {
+		t.Error("Derive gives the same key for two purposes")
+	}
+}

@@ -146,3 +146,75 @@ func (s *RegulatorReportService) CreateRegulatorReport(ctx context.Context, r *b
 func (s *RegulatorReportService) FindRegulatorReports(ctx context.Context, filter breachdesk.RegulatorReportFilter) ([]*breachdesk.RegulatorReport, int, error) {
 	return s.FindRegulatorReportsFunc(ctx, filter)
 }
+
+var _ breachdesk.CampaignService = (*CampaignService)(nil)
+
+// CampaignService is a breachdesk.CampaignService made of funcs.
+type CampaignService struct {
+	CreateCampaignFunc       func(ctx context.Context, c *breachdesk.Campaign) error
+	FindCampaignByIDFunc     func(ctx context.Context, id int64) (*breachdesk.Campaign, error)
+	FindCampaignsFunc        func(ctx context.Context, filter breachdesk.CampaignFilter) ([]*breachdesk.Campaign, int, error)
+	SetCampaignStatusFunc    func(ctx context.Context, id int64, status breachdesk.CampaignStatus) (*breachdesk.Campaign, error)
+	CampaignProgressFunc     func(ctx context.Context, id int64) (*breachdesk.CampaignProgress, error)
+	FindNoticesFunc          func(ctx context.Context, filter breachdesk.NoticeFilter) ([]*breachdesk.Notice, int, error)
+	RegisterWorkerFunc       func(ctx context.Context, w *breachdesk.Worker) error
+	FindWorkersFunc          func(ctx context.Context) ([]*breachdesk.Worker, error)
+	ReleaseWorkerFunc        func(ctx context.Context, workerID string) (int, error)
+	ClaimNoticesFunc         func(ctx context.Context, req breachdesk.ClaimRequest) ([]*breachdesk.ClaimedNotice, error)
+	RecordNoticeOutcomesFunc func(ctx context.Context, workerID string, outcomes []breachdesk.NoticeOutcome) (int, error)
+}
+
+// CreateCampaign calls CreateCampaignFunc.
+func (s *CampaignService) CreateCampaign(ctx context.Context, c *breachdesk.Campaign) error {
+	return s.CreateCampaignFunc(ctx, c)
+}
+
+// FindCampaignByID calls FindCampaignByIDFunc.
+func (s *CampaignService) FindCampaignByID(ctx context.Context, id int64) (*breachdesk.Campaign, error) {
+	return s.FindCampaignByIDFunc(ctx, id)
+}
+
+// FindCampaigns calls FindCampaignsFunc.
+func (s *CampaignService) FindCampaigns(ctx context.Context, filter breachdesk.CampaignFilter) ([]*breachdesk.Campaign, int, error) {
+	return s.FindCampaignsFunc(ctx, filter)
+}
+
+// SetCampaignStatus calls SetCampaignStatusFunc.
+func (s *CampaignService) SetCampaignStatus(ctx context.Context, id int64, status breachdesk.CampaignStatus) (*breachdesk.Campaign, error) {
+	return s.SetCampaignStatusFunc(ctx, id, status)
+}
+
+// CampaignProgress calls CampaignProgressFunc.
+func (s *CampaignService) CampaignProgress(ctx context.Context, id int64) (*breachdesk.CampaignProgress, error) {
+	return s.CampaignProgressFunc(ctx, id)
+}
+
+// FindNotices calls FindNoticesFunc.
+func (s *CampaignService) FindNotices(ctx context.Context, filter breachdesk.NoticeFilter) ([]*breachdesk.Notice, int, error) {
+	return s.FindNoticesFunc(ctx, filter)
+}
+
+// RegisterWorker calls RegisterWorkerFunc.
+func (s *CampaignService) RegisterWorker(ctx context.Context, w *breachdesk.Worker) error {
+	return s.RegisterWorkerFunc(ctx, w)
+}
+
+// FindWorkers calls FindWorkersFunc.
+func (s *CampaignService) FindWorkers(ctx context.Context) ([]*breachdesk.Worker, error) {
+	return s.FindWorkersFunc(ctx)
+}
+
+// ReleaseWorker calls ReleaseWorkerFunc.
+func (s *CampaignService) ReleaseWorker(ctx context.Context, workerID string) (int, error) {
+	return s.ReleaseWorkerFunc(ctx, workerID)
+}
+
+// ClaimNotices calls ClaimNoticesFunc.
+func (s *CampaignService) ClaimNotices(ctx context.Context, req breachdesk.ClaimRequest) ([]*breachdesk.ClaimedNotice, error) {
+	return s.ClaimNoticesFunc(ctx, req)
+}
+
+// RecordNoticeOutcomes calls RecordNoticeOutcomesFunc.
+func (s *CampaignService) RecordNoticeOutcomes(ctx context.Context, workerID string, outcomes []breachdesk.NoticeOutcome) (int, error) {
+	return s.RecordNoticeOutcomesFunc(ctx, workerID, outcomes)
+}

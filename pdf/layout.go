@@ -1,6 +1,7 @@
 package pdf
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -61,6 +62,107 @@ var (
 type renderer struct {
 	f   *fpdf.Fpdf
 	doc *Document
+	// part is the part being laid out; next, when set, is the part that
+	// starts on the next page: the footer of the current page switches to
+	// it.
+	part part
+	next *part
+	// parts counts the parts begun.
+	parts int
+	// partOnFirstPage is set while the first block, a Part, is already in
+	// effect on the first page.
+	partOnFirstPage bool
+}
+
+// part is the state of one part of the document: the texts of its header
+// and footer, its first page, and the alias that stands for its number of
+// pages until the part ends.
+type part struct {
+	headerLeft, headerRight, footerLeft, pageLabel string
+	first                                          int
+	alias                                          string
+}
+
+func newRenderer(f *fpdf.Fpdf, doc *Document) *renderer {
+	r := &renderer{f: f, doc: doc}
+	r.part = r.newPart(Part{})
+	// A document without parts keeps the library's page count, filled in
+	// for the whole document.
+	if !slices.ContainsFunc(doc.Blocks, isPart) {
+		r.part.alias = pagesAlias
+	}
+	// A part that comes first in a document without a title starts on the
+	// first page, whose header must already be the part's.
+	if doc.Title == "" && doc.Subtitle == "" {
+		for _, b := range doc.Blocks {
+			if _, ok := b.(PageBreak); ok {
+				continue
+			}
+			if _, ok := b.(*PageBreak); ok {
+				continue
+			}
+			if p, ok := asPart(b); ok {
+				r.part = r.newPart(p)
+				r.partOnFirstPage = true
+			}
+			break
+		}
+	}
+	return r
+}
+
+func isPart(b Block) bool {
+	_, ok := asPart(b)
+	return ok
+}
+
+func asPart(b Block) (Part, bool) {
+	switch b := b.(type) {
+	case Part:
+		return b, true
+	case *Part:
+		return *b, true
+	}
+	return Part{}, false
+}
+
+// newPart returns the state of a new part starting on page 1, numbered
+// after the parts begun so far, with the document's texts where p has none.
+func (r *renderer) newPart(p Part) part {
+	d := r.doc
+	s := part{
+		headerLeft: orElse(p.HeaderLeft, d.HeaderLeft), headerRight: orElse(p.HeaderRight, d.HeaderRight),
+		footerLeft: orElse(p.FooterLeft, d.FooterLeft), pageLabel: orElse(p.PageLabel, d.PageLabel),
+		first: 1,
+	}
+	s.alias = "{breachdesk-pdf-part-" + strconv.Itoa(r.parts) + "}"
+	r.parts++
+	return s
+}
+
+// orElse returns s, or fallback if s is empty.
+func orElse(s, fallback string) string {
+	if s == "" {
+		return fallback
+	}
+	return s
+}
+
+// startPart begins the part p: on this page if nothing is laid out on it
+// and it is the first page, else on a new one.
+func (r *renderer) startPart(p Part) {
+	if r.partOnFirstPage {
+		// newRenderer put it in effect before the first page's header.
+		r.partOnFirstPage = false
+		return
+	}
+	if r.atTop() && r.f.PageNo() == 1 {
+		r.part = r.newPart(p)
+		return
+	}
+	next := r.newPart(p)
+	r.next = &next
+	r.f.AddPage()
 }
 
 func (r *renderer) font(style string, size float64, c rgb) {
@@ -106,9 +208,8 @@ func (r *renderer) lines(x float64, ls []string, h float64) {
 }
 
 func (r *renderer) header() {
-	d := r.doc
 	r.font("", smallSize, grey)
-	left, right := clean(d.HeaderLeft), clean(d.HeaderRight)
+	left, right := clean(r.part.headerLeft), clean(r.part.headerRight)
 	rightW := min(r.f.GetStringWidth(right), contentW/2)
 	right = fit(r.f, right, rightW)
 	leftW := contentW
@@ -125,15 +226,16 @@ func (r *renderer) header() {
 	r.f.Line(marginX, headerRule, pageW-marginX, headerRule)
 }
 
-// footer prints the footer of a page; last is set on the last page.
+// footer prints the footer of a page; last is set on the last page. On
+// the last page of a part it starts the next part, if any.
 func (r *renderer) footer(last bool) {
-	d := r.doc
 	r.font("", smallSize, grey)
 	r.f.SetDrawColor(rule.r, rule.g, rule.b)
 	r.f.Line(marginX, footerRule, pageW-marginX, footerRule)
 
-	page := strconv.Itoa(r.f.PageNo())
-	label := strings.ReplaceAll(clean(d.PageLabel), "{page}", page)
+	n := r.f.PageNo() - r.part.first + 1
+	page := strconv.Itoa(n)
+	label := strings.ReplaceAll(clean(r.part.pageLabel), "{page}", page)
 	// The label is placed by its width with the page count as wide as the
 	// page number, which it is on most pages, rather than by the width of
 	// the alias that stands for the count while the document is open.
@@ -141,9 +243,14 @@ func (r *renderer) footer(last bool) {
 	// On the last page the count is known. Printing it there also puts its
 	// digits in the font subset, which keeps only the characters printed,
 	// not those that later replace the alias.
-	pages := pagesAlias
-	if last {
+	pages := r.part.alias
+	if last || r.next != nil {
 		pages = page
+		// The library fills in the document's own count; a part's is
+		// filled in from the aliases registered by the time it is closed.
+		if r.part.alias != pagesAlias {
+			r.f.RegisterAlias(r.part.alias, page)
+		}
 	}
 	label = strings.ReplaceAll(label, "{pages}", pages)
 	if labelW > 0 {
@@ -155,12 +262,16 @@ func (r *renderer) footer(last bool) {
 	if labelW > 0 {
 		leftW -= labelW + 6
 	}
-	ls := wrap(r.f, clean(d.FooterLeft), leftW)
+	ls := wrap(r.f, clean(r.part.footerLeft), leftW)
 	if len(ls) > 2 {
 		ls = append(ls[:1], fit(r.f, strings.Join(ls[1:], " "), leftW))
 	}
 	for i, l := range ls {
 		r.text(marginX, footerY+float64(i)*smallLine, leftW, smallLine, l, "L")
+	}
+	if r.next != nil {
+		r.part, r.next = *r.next, nil
+		r.part.first = r.f.PageNo() + 1
 	}
 }
 
@@ -259,4 +370,50 @@ func (r *renderer) pageBreak() {
 	if !r.atTop() {
 		r.f.AddPage()
 	}
+}
+
+// The address field of DIN 5008 form B, in millimetres from the top left
+// corner of the page: a return-address line at the bottom of its
+// endorsement zone, then the address zone of six lines.
+const (
+	windowTop      = 45.0
+	windowW        = 85.0
+	windowH        = 45.0
+	returnAddressY = windowTop + 12.7
+	addressY       = windowTop + 17.7
+	addressLine    = 4.5
+	// afterWindow is where the text of the letter starts.
+	afterWindow = 98.5
+)
+
+func (r *renderer) address(a Address) {
+	ret := fit(r.f, clean(a.ReturnAddress), windowW)
+	var ls []string
+	r.font("", bodySize, black)
+	for _, l := range a.Lines {
+		ls = append(ls, wrap(r.f, clean(l), windowW)...)
+	}
+	if r.f.GetY() <= windowTop {
+		if ret != "" {
+			r.font("", smallSize, grey)
+			r.text(marginX, returnAddressY, windowW, smallLine, ret, "L")
+			r.f.SetDrawColor(rule.r, rule.g, rule.b)
+			r.f.Line(marginX, returnAddressY+smallLine+0.3, marginX+r.f.GetStringWidth(ret), returnAddressY+smallLine+0.3)
+		}
+		r.font("", bodySize, black)
+		for i, l := range ls {
+			r.text(marginX, addressY+float64(i)*addressLine, windowW, addressLine, l, "L")
+		}
+		r.f.SetXY(marginX, max(afterWindow, addressY+float64(len(ls))*addressLine+paragraphGap))
+		return
+	}
+	if ret != "" {
+		r.font("", smallSize, grey)
+		r.ensure(smallLine + float64(min(len(ls), 2))*bodyLine)
+		r.lines(marginX, []string{ret}, smallLine)
+	}
+	r.font("", bodySize, black)
+	r.ensure(float64(min(len(ls), 2)) * bodyLine)
+	r.lines(marginX, ls, bodyLine)
+	r.space(paragraphGap)
 }

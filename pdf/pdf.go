@@ -1,6 +1,7 @@
 // Package pdf lays out a simple document – a title, headings, paragraphs,
-// label/value fields, lists and tables – on A4 pages, with a header and a
-// footer on every page. Regulator breach notifications and letters to
+// label/value fields, lists, tables and postal addresses – on A4 pages,
+// with a header and a footer on every page; a document can hold several
+// parts numbered on their own, such as a batch of letters. Regulator breach notifications and letters to
 // affected people are rendered through it.
 //
 // Text is UTF-8 and is set in the Go fonts, embedded in every file, so that
@@ -58,7 +59,7 @@ type Document struct {
 }
 
 // Block is one element of the body: a Heading, Paragraph, Field, List,
-// Table or PageBreak.
+// Table, PageBreak, Part or Address.
 type Block interface {
 	block()
 }
@@ -104,12 +105,42 @@ type Table struct {
 // page is still empty. A PageBreak at the end of the document adds no page.
 type PageBreak struct{}
 
+// Part starts a part of the document that is numbered on its own, such as
+// one letter among many printed in one file: it begins on a new page
+// (on the first page if it is the first block of a document without a
+// title), its pages are numbered from 1, and {pages} in the page label
+// counts its pages only. Its HeaderLeft, HeaderRight, FooterLeft and
+// PageLabel, when set, replace the document's on its pages. Blocks before
+// the first Part form a part of their own.
+type Part struct {
+	HeaderLeft, HeaderRight string
+	FooterLeft              string
+	PageLabel               string
+}
+
+// Address is a postal address. When nothing has yet been laid out on the
+// page below its header, or only a title that ends above the window, it is
+// printed in the address field of DIN 5008 (form B): 20 mm from the left
+// edge and 45 mm from the top, 85 mm wide, which shows through the left
+// window of a DL or C5/6 envelope when the A4 sheet is folded in three; the
+// blocks after it start below the field. Elsewhere it is printed where it
+// falls. ReturnAddress, the sender, is printed small on one line above the
+// address, where the post office expects it; it may be empty. The window
+// holds six lines of address: keep Lines to six, each short enough for
+// 85 mm (a longer line is wrapped).
+type Address struct {
+	ReturnAddress string
+	Lines         []string
+}
+
 func (Heading) block()   {}
 func (Paragraph) block() {}
 func (Field) block()     {}
 func (List) block()      {}
 func (Table) block()     {}
 func (PageBreak) block() {}
+func (Part) block()      {}
+func (Address) block()   {}
 
 // MaxCellLines is the number of lines a table cell is cut to, so that any
 // row fits on one page.
@@ -145,16 +176,24 @@ func Render(w io.Writer, doc *Document) error {
 	f.SetCellMargin(0)
 	f.SetLineWidth(0.2)
 
-	r := &renderer{f: f, doc: doc}
+	r := newRenderer(f, doc)
 	f.SetHeaderFuncMode(r.header, true)
 	f.SetFooterFuncLpi(r.footer)
 	f.AddPage()
 	r.title()
 	breakPending := false
 	for _, b := range doc.Blocks {
-		switch b.(type) {
+		switch b := b.(type) {
 		case PageBreak, *PageBreak:
 			breakPending = true
+			continue
+		case Part:
+			r.startPart(b)
+			breakPending = false
+			continue
+		case *Part:
+			r.startPart(*b)
+			breakPending = false
 			continue
 		}
 		if breakPending {
@@ -182,6 +221,10 @@ func Render(w io.Writer, doc *Document) error {
 			r.table(b)
 		case *Table:
 			r.table(*b)
+		case Address:
+			r.address(b)
+		case *Address:
+			r.address(*b)
 		}
 		if f.Err() {
 			break
@@ -229,6 +272,10 @@ func isNilPointer(b Block) bool {
 	case *Table:
 		return b == nil
 	case *PageBreak:
+		return b == nil
+	case *Part:
+		return b == nil
+	case *Address:
 		return b == nil
 	}
 	return false

@@ -86,6 +86,7 @@ func TestConformance(t *testing.T) {
 			DataKeys:      postgres.NewDataKeyService(db),
 
 			RegulatorReports: postgres.NewRegulatorReportService(db),
+			Campaigns:        postgres.NewCampaignService(db),
 			Exec: func(t *testing.T, query string) error {
 				ctx := context.Background()
 				conn, err := pgx.Connect(ctx, db.DSN)

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/breachdesk/breachdesk"
@@ -35,6 +36,9 @@ type DB struct {
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+
+	// stmts holds statements prepared once on the writer, by query.
+	stmts sync.Map
 }
 
 // NewDB returns a DB for the file at path; call Open before use.
@@ -67,6 +71,10 @@ func (db *DB) Open() (err error) {
 	if err := db.migrate(context.Background()); err != nil {
 		db.Close()
 		return fmt.Errorf("migrate %s: %w", db.Path, err)
+	}
+	if err := db.prepareCached(context.Background()); err != nil {
+		db.Close()
+		return err
 	}
 	return nil
 }
@@ -106,6 +114,10 @@ func dsn(path, txlock string) string {
 // Close closes the database.
 func (db *DB) Close() error {
 	var errs []error
+	db.stmts.Range(func(_, v any) bool {
+		errs = append(errs, v.(*sql.Stmt).Close())
+		return true
+	})
 	for _, pool := range []*sql.DB{db.read, db.write} {
 		if pool != nil {
 			errs = append(errs, pool.Close())
@@ -197,6 +209,32 @@ func (db *DB) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
 		return nil, FormatError(err)
 	}
 	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond), actor: actor}, nil
+}
+
+// cachedStmt returns query as a statement of tx, prepared once for the
+// life of the database when it is one of the statements that run in many
+// small transactions (recording notice outcomes), where preparing them
+// anew each time would cost more than running them. Others are prepared
+// for tx alone.
+func (tx *Tx) cachedStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if v, ok := tx.db.stmts.Load(query); ok {
+		return tx.StmtContext(ctx, v.(*sql.Stmt)), nil
+	}
+	return tx.PrepareContext(ctx, query)
+}
+
+// prepareCached prepares the statements cachedStmt keeps. It runs at Open,
+// before any transaction: the writer has one connection, which a
+// transaction holds until it ends.
+func (db *DB) prepareCached(ctx context.Context) error {
+	for _, query := range outcomeSQL {
+		stmt, err := db.write.PrepareContext(ctx, query)
+		if err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+		db.stmts.Store(query, stmt)
+	}
+	return nil
 }
 
 // FormatError turns driver errors that people can act on into application

@@ -53,6 +53,7 @@ func TestConformance(t *testing.T) {
 			DataKeys:      sqlite.NewDataKeyService(db),
 
 			RegulatorReports: sqlite.NewRegulatorReportService(db),
+			Campaigns:        sqlite.NewCampaignService(db),
 			Exec: func(t *testing.T, query string) error {
 				raw, err := sql.Open("sqlite3", db.Path)
 				if err != nil {

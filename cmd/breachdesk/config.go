@@ -31,6 +31,30 @@ type Config struct {
 	LogFormat string `json:"log_format"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `json:"log_level"`
+
+	// SMTP is the mail relay notices go through, as a URL:
+	// smtp://[user:password@]host:port (STARTTLS when offered), smtps://...
+	// or smtp+insecure://... (never STARTTLS).
+	SMTP string `json:"smtp"`
+	// MailFrom is the From of the notices; default: the organization's
+	// name and DPO address.
+	MailFrom string `json:"mail_from"`
+	// BounceDomain receives the delivery status notifications at VERP
+	// addresses; default: the domain of MailFrom.
+	BounceDomain string `json:"bounce_domain"`
+	// SMTPAddr is where serve listens for those notifications; empty: off.
+	SMTPAddr string `json:"smtp_addr"`
+	// PublicURL is the address people type to reach the public pages, as
+	// printed in the notices; default: http:// and PublicAddr.
+	PublicURL string `json:"public_url"`
+	// DKIMKey is a PEM RSA key file (2048 bits or more) that signs the
+	// notices for DKIMDomain with DKIMSelector; DKIMEd25519Key an optional
+	// Ed25519 key file for a second signature with DKIMEd25519Selector.
+	DKIMKey             string `json:"dkim_key"`
+	DKIMSelector        string `json:"dkim_selector"`
+	DKIMDomain          string `json:"dkim_domain"`
+	DKIMEd25519Key      string `json:"dkim_ed25519_key"`
+	DKIMEd25519Selector string `json:"dkim_ed25519_selector"`
 }
 
 // DefaultConfig returns the configuration of a fresh install: a SQLite
@@ -42,6 +66,7 @@ func DefaultConfig() Config {
 		PublicAddr: "127.0.0.1:8081",
 		LogFormat:  "text",
 		LogLevel:   "info",
+		SMTP:       "smtp://127.0.0.1:25",
 	}
 }
 
@@ -51,6 +76,8 @@ type setting struct {
 	field            func(*Config) *string
 	secret           bool // may be read from $ENV_FILE, masked in dumps
 	persistent       bool // a flag of every command, not only serve
+	mail             bool // a flag of the commands that send mail: serve, worker, campaign
+	serveOnly        bool // a flag of serve alone
 }
 
 func settings() []setting {
@@ -69,6 +96,34 @@ func settings() []setting {
 			usage: "address of the staff console and API", field: func(c *Config) *string { return &c.Addr }},
 		{flag: "public-addr", env: "BREACHDESK_PUBLIC_ADDR",
 			usage: "address of the public pages for affected people", field: func(c *Config) *string { return &c.PublicAddr }},
+		{flag: "smtp-addr", env: "BREACHDESK_SMTP_ADDR", serveOnly: true,
+			usage: "address of the inbound SMTP listener for bounces (delivery status notifications); empty: off",
+			field: func(c *Config) *string { return &c.SMTPAddr }},
+		{flag: "smtp", env: "BREACHDESK_SMTP", mail: true, secret: true,
+			usage: "mail relay: smtp://[user:password@]host:port (STARTTLS when offered), smtps://... or smtp+insecure://...",
+			field: func(c *Config) *string { return &c.SMTP }},
+		{flag: "mail-from", env: "BREACHDESK_MAIL_FROM", mail: true,
+			usage: "From of the notices, such as \"ACME Privacy <privacy@acme.example>\" (default: the organization's name and DPO address)",
+			field: func(c *Config) *string { return &c.MailFrom }},
+		{flag: "bounce-domain", env: "BREACHDESK_BOUNCE_DOMAIN", mail: true,
+			usage: "domain of the return paths whose mail reaches --smtp-addr (default: the domain of --mail-from)",
+			field: func(c *Config) *string { return &c.BounceDomain }},
+		{flag: "public-url", env: "BREACHDESK_PUBLIC_URL", mail: true,
+			usage: "address of the public pages as printed in notices (default: http:// and --public-addr)",
+			field: func(c *Config) *string { return &c.PublicURL }},
+		{flag: "dkim-key", env: "BREACHDESK_DKIM_KEY", mail: true,
+			usage: "PEM file of the RSA key (2048 bits or more) that signs notices with DKIM",
+			field: func(c *Config) *string { return &c.DKIMKey }},
+		{flag: "dkim-selector", env: "BREACHDESK_DKIM_SELECTOR", mail: true,
+			usage: "DKIM selector of --dkim-key", field: func(c *Config) *string { return &c.DKIMSelector }},
+		{flag: "dkim-domain", env: "BREACHDESK_DKIM_DOMAIN", mail: true,
+			usage: "domain the DKIM signatures are made for (default: the domain of --mail-from)",
+			field: func(c *Config) *string { return &c.DKIMDomain }},
+		{flag: "dkim-ed25519-key", env: "BREACHDESK_DKIM_ED25519_KEY", mail: true,
+			usage: "PEM file of an Ed25519 key for a second DKIM signature (RFC 8463)",
+			field: func(c *Config) *string { return &c.DKIMEd25519Key }},
+		{flag: "dkim-ed25519-selector", env: "BREACHDESK_DKIM_ED25519_SELECTOR", mail: true,
+			usage: "DKIM selector of --dkim-ed25519-key", field: func(c *Config) *string { return &c.DKIMEd25519Selector }},
 	}
 }
 
@@ -81,10 +136,20 @@ func (c *Config) registerFlags(flags *pflag.FlagSet) {
 	}
 }
 
-// registerServeFlags adds the settings only serve takes.
+// registerServeFlags adds the settings only serve takes, with the mail
+// settings.
 func (c *Config) registerServeFlags(flags *pflag.FlagSet) {
 	for _, s := range settings() {
 		if !s.persistent {
+			flags.StringVar(s.field(c), s.flag, *s.field(c), s.usage+" [$"+s.env+"]")
+		}
+	}
+}
+
+// registerMailFlags adds the mail settings, for the commands that send.
+func (c *Config) registerMailFlags(flags *pflag.FlagSet) {
+	for _, s := range settings() {
+		if s.mail {
 			flags.StringVar(s.field(c), s.flag, *s.field(c), s.usage+" [$"+s.env+"]")
 		}
 	}
@@ -140,6 +205,7 @@ func (c *Config) logger(w io.Writer) (*slog.Logger, error) {
 // replaced by asterisks.
 func (c Config) Masked() Config {
 	c.DB = maskDSN(c.DB)
+	c.SMTP = maskDSN(c.SMTP)
 	return c
 }
 
@@ -177,7 +243,7 @@ variables and defaults, with passwords masked. Each setting:
 				return m.printJSON(c)
 			}
 			for _, s := range settings() {
-				fmt.Fprintf(m.Stdout, "%-12s %s\n", s.flag, *s.field(&c))
+				fmt.Fprintf(m.Stdout, "%-22s %s\n", s.flag, *s.field(&c))
 			}
 			return nil
 		},
@@ -190,7 +256,7 @@ variables and defaults, with passwords masked. Each setting:
 func settingsHelp() string {
 	var b strings.Builder
 	for _, s := range settings() {
-		fmt.Fprintf(&b, "  --%-12s $%s", s.flag, s.env)
+		fmt.Fprintf(&b, "  --%-22s $%s", s.flag, s.env)
 		if s.secret {
 			fmt.Fprintf(&b, " or $%s_FILE", s.env)
 		}

@@ -182,6 +182,8 @@ directory); give a postgres:// URL with --db for large breaches.`,
 		m.assessCommand(),
 		m.obligationsCommand(),
 		m.reportCommand(),
+		m.campaignCommand(),
+		m.workerCommand(),
 	)
 	return root
 }

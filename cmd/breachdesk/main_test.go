@@ -383,7 +383,7 @@ func TestServe(t *testing.T) {
 
 // serve starts breachdesk serve on free ports against the cli's database.
 // stop ends it as SIGTERM would and returns its exit code and its log.
-func (c *cli) serve() (srv *bdhttp.Server, stop func() (int, string)) {
+func (c *cli) serve(extra ...string) (srv *bdhttp.Server, stop func() (int, string)) {
 	c.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	started := make(chan *bdhttp.Server, 1)
@@ -398,7 +398,7 @@ func (c *cli) serve() (srv *bdhttp.Server, stop func() (int, string)) {
 			now := c.now
 			m.Now = func() time.Time { return now }
 		}
-		code := m.Run(ctx, []string{"--db", c.db, "serve", "--addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0"})
+		code := m.Run(ctx, append([]string{"--db", c.db, "serve", "--addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0"}, extra...))
 		m.Close()
 		done <- code
 	}()

@@ -1,7 +1,14 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
+	"net/mail"
+	"strings"
+
+	"github.com/breachdesk/breachdesk"
+	"github.com/breachdesk/breachdesk/smtp"
 
 	bdhttp "github.com/breachdesk/breachdesk/http"
 	"github.com/spf13/cobra"
@@ -13,8 +20,9 @@ func (m *Main) serveCommand() *cobra.Command {
 		Short: "Serve the staff console and API, and the public pages",
 		Long: `serve listens on two addresses: --addr for the staff console and the JSON API
 under /api/v1, and --public-addr for the pages affected people use. Both answer
-GET /healthz. It stops gracefully on SIGINT or SIGTERM, finishing requests in
-flight.`,
+GET /healthz. With --smtp-addr it also takes the delivery status notifications
+that come back to the notices' return paths, and marks those notices bounced.
+It stops gracefully on SIGINT or SIGTERM, finishing requests in flight.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -38,6 +46,14 @@ flight.`,
 			if err := srv.Open(); err != nil {
 				return err
 			}
+			if m.Config.SMTPAddr != "" {
+				bounces, err := m.bounceServer(ctx, s)
+				if err != nil {
+					srv.Close()
+					return err
+				}
+				defer bounces.Stop()
+			}
 			m.logger.Info("breachdesk serving",
 				slog.String("version", buildVersion()), slog.String("backend", s.backend),
 				slog.String("console", srv.URL()), slog.String("public", srv.PublicURL()))
@@ -51,4 +67,40 @@ flight.`,
 	}
 	m.Config.registerServeFlags(cmd.Flags())
 	return cmd
+}
+
+// bounceServer starts the inbound SMTP listener that records bounces.
+func (m *Main) bounceServer(ctx context.Context, s *store) (*smtp.BounceServer, error) {
+	k, err := m.openKeyring(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	domain := m.Config.BounceDomain
+	if domain == "" {
+		org, err := s.Organizations.FindOrganization(ctx)
+		if err != nil {
+			return nil, err
+		}
+		from, err := m.mailFrom(org)
+		if err != nil {
+			return nil, err
+		}
+		addr, err := mail.ParseAddress(from)
+		if err != nil {
+			return nil, breachdesk.Errorf(breachdesk.EInvalid, "--mail-from: %q is not an address", from)
+		}
+		_, domain, _ = strings.Cut(addr.Address, "@")
+	}
+	actor := breachdesk.NewContextWithActor(context.WithoutCancel(ctx), breachdesk.Actor{Kind: breachdesk.ActorSystem, Name: "bounces"})
+	bs := &smtp.BounceServer{Addr: m.Config.SMTPAddr, Domain: domain, Key: k.Derive("verp"), Logger: m.logger,
+		OnBounce: func(_ context.Context, b smtp.Bounce) error {
+			_, err := s.Campaigns.RecordNoticeOutcomes(actor, "", []breachdesk.NoticeOutcome{{
+				NoticeID: b.NoticeID, State: breachdesk.NoticeBounced, Error: b.Status + " " + b.Diagnostic, At: m.Now()}})
+			return err
+		}}
+	if err := bs.Start(ctx); err != nil {
+		return nil, fmt.Errorf("--smtp-addr: %w", err)
+	}
+	m.logger.Info("taking bounces", slog.String("smtp", bs.ListenAddr()), slog.String("domain", domain))
+	return bs, nil
 }

@@ -27,6 +27,7 @@ type store struct {
 	DataKeys      breachdesk.DataKeyService
 	Assessments   breachdesk.AssessmentService
 	Reports       breachdesk.RegulatorReportService
+	Campaigns     breachdesk.CampaignService
 }
 
 func isPostgres(dsn string) bool {
@@ -59,7 +60,8 @@ func (m *Main) openStore(ctx context.Context) (*store, error) {
 			People:        postgres.NewAffectedPersonService(db),
 			DataKeys:      postgres.NewDataKeyService(db),
 			Assessments:   postgres.NewAssessmentService(db),
-			Reports:       postgres.NewRegulatorReportService(db)}
+			Reports:       postgres.NewRegulatorReportService(db),
+			Campaigns:     postgres.NewCampaignService(db)}
 		return m.store, nil
 	}
 	db := sqlite.NewDB(sqlitePath(m.Config.DB))
@@ -76,7 +78,8 @@ func (m *Main) openStore(ctx context.Context) (*store, error) {
 		People:        sqlite.NewAffectedPersonService(db),
 		DataKeys:      sqlite.NewDataKeyService(db),
 		Assessments:   sqlite.NewAssessmentService(db),
-		Reports:       sqlite.NewRegulatorReportService(db)}
+		Reports:       sqlite.NewRegulatorReportService(db),
+		Campaigns:     sqlite.NewCampaignService(db)}
 	return m.store, nil
 }
 

@@ -29,6 +29,7 @@ type Store struct {
 	DataKeys      breachdesk.DataKeyService
 
 	RegulatorReports breachdesk.RegulatorReportService
+	Campaigns        breachdesk.CampaignService
 
 	// Exec runs query, which takes no arguments, directly on the database,
 	// past the services and without an actor, and returns its error: the
@@ -72,6 +73,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("AffectedPeople", func(t *testing.T) { t.Parallel(); testAffectedPeople(t, open) })
 	t.Run("DataKeys", func(t *testing.T) { t.Parallel(); testDataKeys(t, open) })
 	t.Run("RegulatorReports", func(t *testing.T) { t.Parallel(); testRegulatorReports(t, open) })
+	t.Run("Campaigns", func(t *testing.T) { t.Parallel(); testCampaigns(t, open) })
 }
 
 // equate ignores the difference between a nil and an empty list, which no
