@@ -10,17 +10,19 @@ import (
 // journal records notice outcomes in the database in groups: every outcome
 // that arrives while one transaction commits goes into the next. A
 // sender waits for its in-flight mark to commit before it hands a message
-// over; sent, retry and failure outcomes it hands in without waiting.
+// over (commitAsync, which it calls while the connection still carries the
+// previous message); sent, retry and failure outcomes it hands in without
+// waiting (record).
 type journal struct {
 	store    breachdesk.CampaignService
 	workerID string
 	entries  chan journalEntry
 	// maxBatch bounds one transaction; linger is how long a batch with
 	// nobody waiting on it may wait for more. A batch that senders wait on
-	// waits up to gather for more when it holds fewer than gatherSize
-	// entries: a few hundred microseconds of latency per message buy
-	// transactions several times larger, and the database's transactions,
-	// not its rows, are what limits the rate.
+	// waits up to gather for more while fewer than gatherSize wait (one
+	// per connection at most): the wait is hidden behind the message each
+	// connection is handing over, and buys larger transactions, which
+	// cost the database far less per notice.
 	maxBatch   int
 	linger     time.Duration
 	gather     time.Duration
@@ -33,11 +35,13 @@ type journalEntry struct {
 	outcome breachdesk.NoticeOutcome
 	// committed, when set, receives the result of the transaction.
 	committed chan error
+	// barrier entries carry no outcome: they wait for those before them.
+	barrier bool
 }
 
 func newJournal(store breachdesk.CampaignService, workerID string, senders int) *journal {
 	return &journal{store: store, workerID: workerID, entries: make(chan journalEntry, 4096),
-		maxBatch: 1000, linger: 20 * time.Millisecond, gather: time.Millisecond, gatherSize: max(1, senders/2),
+		maxBatch: 1000, linger: 20 * time.Millisecond, gather: 2 * time.Millisecond, gatherSize: senders,
 		done: make(chan struct{})}
 }
 
@@ -46,20 +50,25 @@ func (j *journal) record(o breachdesk.NoticeOutcome) {
 	j.entries <- journalEntry{outcome: o}
 }
 
-// commit hands in an outcome and waits until it is committed.
-func (j *journal) commit(ctx context.Context, o breachdesk.NoticeOutcome) error {
-	ch := make(chan error, 1)
+// commitAsync hands in an outcome; the returned channel receives the
+// result of the transaction that records it.
+func (j *journal) commitAsync(o breachdesk.NoticeOutcome) <-chan error {
+	return j.send(journalEntry{outcome: o, committed: make(chan error, 1)})
+}
+
+// flush waits until every outcome handed in before it is committed.
+func (j *journal) flush() error {
+	return <-j.send(journalEntry{barrier: true, committed: make(chan error, 1)})
+}
+
+func (j *journal) send(e journalEntry) <-chan error {
 	select {
-	case j.entries <- journalEntry{outcome: o, committed: ch}:
+	case j.entries <- e:
 	case <-j.done:
-		return j.failure()
+		// The journal stopped on an error: nothing more is recorded.
+		e.committed <- j.failure()
 	}
-	select {
-	case err := <-ch:
-		return err
-	case <-j.done:
-		return j.failure()
-	}
+	return e.committed
 }
 
 func (j *journal) failure() error {
@@ -122,9 +131,14 @@ func (j *journal) run(ctx context.Context) error {
 		deadline.Stop()
 		outcomes = outcomes[:0]
 		for _, e := range batch {
-			outcomes = append(outcomes, e.outcome)
+			if !e.barrier {
+				outcomes = append(outcomes, e.outcome)
+			}
 		}
-		_, err := j.store.RecordNoticeOutcomes(ctx, j.workerID, outcomes)
+		var err error
+		if len(outcomes) > 0 {
+			_, err = j.store.RecordNoticeOutcomes(ctx, j.workerID, outcomes)
+		}
 		for _, e := range batch {
 			if e.committed != nil {
 				e.committed <- err

@@ -132,6 +132,11 @@ type Sender struct {
 	limit   *rate.Limiter
 	// active holds, per campaign ID, whether it may still send.
 	active sync.Map
+	// pending counts the notices claimed by this process whose outcome is
+	// not yet handed to the journal; drained is signalled when it drops
+	// to zero, so that the end of a campaign is seen at once.
+	pending atomic.Int64
+	drained chan struct{}
 }
 
 // Stats returns what the sender did so far.
@@ -159,6 +164,7 @@ func (s *Sender) Run(ctx context.Context) error {
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)
 	}
+	s.drained = make(chan struct{}, 1)
 	if s.Rate > 0 {
 		s.limit = rate.NewLimiter(rate.Limit(s.Rate), max(1, int(s.Rate/10)))
 	}
@@ -200,19 +206,11 @@ func (s *Sender) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for n := range jobs {
-				if stop.Err() != nil || !s.mayStillSend(n.Campaign.ID) {
-					j.record(release(n, s.Now()))
-					continue
-				}
-				if err := s.deliver(stop, sendCtx, j, n); err != nil {
-					cancelStop(err)
-				}
-			}
+			s.sendLoop(stop, sendCtx, j, jobs, cancelStop)
 		}()
 	}
 
-	runErr := s.claimLoop(stop, db, host, jobs)
+	runErr := s.claimLoop(stop, db, host, j, jobs)
 	close(jobs)
 	wg.Wait()
 	j.close()
@@ -248,7 +246,7 @@ func (s *Sender) mayStillSend(campaignID int64) bool {
 
 // claimLoop claims notices and feeds them to the senders until stopped or,
 // for one campaign, until it has nothing left.
-func (s *Sender) claimLoop(ctx, db context.Context, host string, jobs chan<- *breachdesk.ClaimedNotice) error {
+func (s *Sender) claimLoop(ctx, db context.Context, host string, j *journal, jobs chan<- *breachdesk.ClaimedNotice) error {
 	heartbeat := time.NewTicker(s.Heartbeat)
 	defer heartbeat.Stop()
 	batch := min(500, max(16, 4*s.Concurrency))
@@ -276,7 +274,8 @@ func (s *Sender) claimLoop(ctx, db context.Context, host string, jobs chan<- *br
 		if err != nil {
 			return fmt.Errorf("claim notices: %w", err)
 		}
-		for _, n := range claimed {
+		s.pending.Add(int64(len(claimed)))
+		for i, n := range claimed {
 			if _, known := s.active.Load(n.Campaign.ID); !known {
 				s.active.Store(n.Campaign.ID, true)
 			}
@@ -284,19 +283,39 @@ func (s *Sender) claimLoop(ctx, db context.Context, host string, jobs chan<- *br
 			case jobs <- n:
 			case <-ctx.Done():
 				// Not handed to a sender: back to the queue.
-				if _, err := s.Campaigns.RecordNoticeOutcomes(db, s.WorkerID, []breachdesk.NoticeOutcome{release(n, s.Now())}); err != nil {
+				rest := make([]breachdesk.NoticeOutcome, 0, len(claimed)-i)
+				for _, n := range claimed[i:] {
+					rest = append(rest, release(n, s.Now()))
+				}
+				s.pending.Add(-int64(len(rest)))
+				if _, err := s.Campaigns.RecordNoticeOutcomes(db, s.WorkerID, rest); err != nil {
 					return err
 				}
+				return nil
 			}
 		}
 		if len(claimed) > 0 {
 			idle = 0
 			continue
 		}
-		// Counting a large campaign costs: look on the first idle round,
-		// then every tenth.
+		if s.pending.Load() > 0 {
+			// The last notices are still with the senders: wait for
+			// them, then look again (a retry may be due).
+			select {
+			case <-s.drained:
+			case <-time.After(s.Poll):
+			case <-ctx.Done():
+			}
+			continue
+		}
+		// Counting a large campaign costs: look as soon as this process
+		// has nothing left and its outcomes are written, then every
+		// tenth idle round.
 		if s.CampaignID != nil && idle%10 == 0 {
-			done, err := s.campaignFinished(db, len(jobs))
+			if err := j.flush(); err != nil {
+				return err
+			}
+			done, err := s.campaignFinished(db)
 			if err != nil || done {
 				return err
 			}
@@ -329,11 +348,8 @@ func (s *Sender) checkCampaigns(db context.Context) error {
 }
 
 // campaignFinished tells whether the one campaign being sent is done or
-// paused, once nothing is waiting locally.
-func (s *Sender) campaignFinished(db context.Context, pending int) (bool, error) {
-	if pending > 0 {
-		return false, nil
-	}
+// paused; it is asked once nothing is waiting locally.
+func (s *Sender) campaignFinished(db context.Context) (bool, error) {
 	p, err := s.Campaigns.CampaignProgress(db, *s.CampaignID)
 	if err != nil {
 		return false, err
@@ -395,30 +411,114 @@ func processAlive(pid int) bool {
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
-// deliver composes, marks in flight, hands over and records one notice.
-// It returns an error only when the sender must stop.
-func (s *Sender) deliver(stop, sendCtx context.Context, j *journal, n *breachdesk.ClaimedNotice) error {
+// handover is a notice composed and being marked in flight, ready to be
+// handed to the relay once the mark is committed.
+type handover struct {
+	notice    *breachdesk.ClaimedNotice
+	mail      *Mail
+	domain    *domainLimit
+	committed <-chan error
+}
+
+// sendLoop is the work of one connection. It prepares the next notice
+// (composes it and has its in-flight mark committed) while it hands the
+// current one over, so that the connection does not wait for the database
+// between messages. A crash can thus leave two notices per connection in
+// flight, one of them not handed over. Errors that must stop the sender
+// go to stopWith; the loop goes on releasing what it is given.
+func (s *Sender) sendLoop(stop, sendCtx context.Context, j *journal, jobs <-chan *breachdesk.ClaimedNotice, stopWith context.CancelCauseFunc) {
+	var cur *handover
+	finish := func() {
+		if cur == nil {
+			return
+		}
+		h := cur
+		cur = nil
+		if err := s.handOver(sendCtx, j, h); err != nil {
+			stopWith(err)
+		}
+		s.done()
+	}
+	for {
+		var n *breachdesk.ClaimedNotice
+		var ok bool
+		select {
+		case n, ok = <-jobs:
+		default:
+			// Nothing to prepare: the current notice goes at once.
+			finish()
+			n, ok = <-jobs
+		}
+		if !ok {
+			break
+		}
+		if stop.Err() != nil || !s.mayStillSend(n.Campaign.ID) {
+			j.record(release(n, s.Now()))
+			s.done()
+			continue
+		}
+		next, err := s.prepare(stop, sendCtx, j, n, finish)
+		if err != nil {
+			stopWith(err)
+		}
+		finish()
+		if next == nil {
+			s.done()
+		}
+		cur = next
+	}
+	finish()
+}
+
+// done counts a claimed notice whose outcome is with the journal.
+func (s *Sender) done() {
+	if s.pending.Add(-1) == 0 {
+		select {
+		case s.drained <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// prepare composes a notice, waits for the limits and has its in-flight
+// mark committed. It returns nil when the notice was settled without
+// sending (failed or released), and an error only when the sender must
+// stop. Before it waits for a limit it calls beforeWait, so that the
+// current message is not held back by the next one's wait.
+func (s *Sender) prepare(stop, sendCtx context.Context, j *journal, n *breachdesk.ClaimedNotice, beforeWait func()) (*handover, error) {
 	mail, err := s.Composer.Compose(sendCtx, n)
 	if err != nil {
 		if breachdesk.ErrorCode(err) == breachdesk.EInvalid {
 			s.failed.Add(1)
 			j.record(breachdesk.NoticeOutcome{NoticeID: n.Notice.ID, State: breachdesk.NoticeFailed,
 				Error: "not sent: " + breachdesk.ErrorMessage(err), At: s.Now()})
-			return nil
+			return nil, nil
 		}
 		j.record(release(n, s.Now()))
-		return fmt.Errorf("compose notice %d: %w", n.Notice.ID, err)
+		return nil, fmt.Errorf("compose notice %d: %w", n.Notice.ID, err)
 	}
 	dl := s.domainLimit(mail.Domain)
-	if err := s.wait(stop, dl); err != nil {
-		j.record(release(n, s.Now()))
-		return nil
+	if s.limit != nil || dl != nil {
+		beforeWait()
+		if err := s.wait(stop, dl); err != nil {
+			j.record(release(n, s.Now()))
+			return nil, nil
+		}
 	}
-	if dl != nil && dl.slots != nil {
-		defer func() { <-dl.slots }()
+	committed := j.commitAsync(breachdesk.NoticeOutcome{NoticeID: n.Notice.ID, State: breachdesk.NoticeInFlight,
+		Code: mail.Code, MessageID: mail.MessageID, At: s.Now()})
+	return &handover{notice: n, mail: mail, domain: dl, committed: committed}, nil
+}
+
+// handOver waits for a prepared notice's in-flight mark, hands the
+// message to the relay and records the outcome. It returns an error only
+// when the sender must stop.
+func (s *Sender) handOver(sendCtx context.Context, j *journal, h *handover) error {
+	if h.domain != nil && h.domain.slots != nil {
+		defer func() { <-h.domain.slots }()
 	}
-	if err := j.commit(sendCtx, breachdesk.NoticeOutcome{NoticeID: n.Notice.ID, State: breachdesk.NoticeInFlight,
-		Code: mail.Code, MessageID: mail.MessageID, At: s.Now()}); err != nil {
+	n, mail := h.notice, h.mail
+	if err := <-h.committed; err != nil {
 		return fmt.Errorf("mark notice %d in flight: %w", n.Notice.ID, err)
 	}
 	sendErr := s.Messenger.Send(sendCtx, mail.ReturnPath, mail.To, mail.Raw)

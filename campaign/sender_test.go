@@ -392,3 +392,68 @@ func hostname(t *testing.T) string {
 	}
 	return h
 }
+
+// blockingMessenger holds each Send until the test lets it go.
+type blockingMessenger struct {
+	sending chan string
+	proceed chan struct{}
+}
+
+func (m *blockingMessenger) Send(ctx context.Context, from, to string, msg []byte) error {
+	m.sending <- to
+	<-m.proceed
+	return nil
+}
+
+func TestNextNoticeMarkedInFlightDuringHandOver(t *testing.T) {
+	b := setup(t, 3)
+	m := &blockingMessenger{sending: make(chan string), proceed: make(chan struct{})}
+	s := b.sender(m)
+	s.Concurrency = 1
+	done := make(chan error, 1)
+	go func() { done <- s.Run(actor) }()
+
+	first := <-m.sending
+	// While the first message is with the relay, the connection's next
+	// notice gets its in-flight mark committed, so that it goes out as
+	// soon as the relay answers.
+	var states map[breachdesk.NoticeState]int64
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if states = b.progress(t).States; states[breachdesk.NoticeInFlight] == 2 {
+			break
+		}
+	}
+	if states[breachdesk.NoticeInFlight] != 2 || states[breachdesk.NoticeSent] != 0 {
+		t.Fatalf("while %s is handed over: %v; want it and the next notice in flight, nothing sent", first, states)
+	}
+	for range 2 {
+		m.proceed <- struct{}{}
+		<-m.sending
+	}
+	m.proceed <- struct{}{}
+	if err := <-done; err != nil {
+		t.Fatalf("Run() = %v", err)
+	}
+	if p := b.progress(t); p.States[breachdesk.NoticeSent] != 3 || p.Uncertain != 0 {
+		t.Errorf("progress %v, uncertain %d; want 3 sent, none uncertain", p.States, p.Uncertain)
+	}
+}
+
+func TestRunEndsWithTheCampaignNotThePoll(t *testing.T) {
+	b := setup(t, 40)
+	s := b.sender(newMessenger())
+	// A sender that has sent its last notice sees the campaign is done
+	// at once; it does not wait for the next look for work.
+	s.Poll = time.Hour
+	ctx, cancel := context.WithTimeout(actor, 30*time.Second)
+	defer cancel()
+	if err := s.Run(ctx); err != nil {
+		t.Fatalf("Run() = %v, want it to return when the campaign is done", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("Run() returned only when its context ended, not when the campaign was done")
+	}
+	if p := b.progress(t); p.Status != breachdesk.CampaignDone {
+		t.Errorf("status %s, want done", p.Status)
+	}
+}

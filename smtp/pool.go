@@ -509,27 +509,51 @@ func isASCII(s string) bool {
 // wireConn is the connection a go-smtp client talks over. It replays a
 // greeting to a client started after STARTTLS, and keeps the last write
 // error so that Send can tell whether the end of a message left.
+//
+// It also holds what the client writes until the client reads: an SMTP
+// client reads only to wait for the reply to what it wrote, so nothing
+// waits on a held write, and a message goes out in one write instead of
+// one per 4 KiB of go-smtp's buffer, with its command lines.
 type wireConn struct {
 	net.Conn
 	replay   []byte
+	pending  []byte
 	writeErr error
 }
 
-// Read returns the replayed greeting first, then what the server sends.
+// Read returns the replayed greeting first, then what the server sends,
+// once what was written has left.
 func (w *wireConn) Read(b []byte) (int, error) {
 	if len(w.replay) > 0 {
 		n := copy(b, w.replay)
 		w.replay = w.replay[n:]
 		return n, nil
 	}
+	if err := w.flush(); err != nil {
+		return 0, err
+	}
 	return w.Conn.Read(b)
 }
 
-// Write records its error.
+// Write holds b until the next Read. What is held when the connection
+// closes is dropped: no one waits for its reply.
 func (w *wireConn) Write(b []byte) (int, error) {
-	n, err := w.Conn.Write(b)
+	if w.writeErr != nil {
+		return 0, w.writeErr
+	}
+	w.pending = append(w.pending, b...)
+	return len(b), nil
+}
+
+// flush writes what is held and records the error.
+func (w *wireConn) flush() error {
+	if len(w.pending) == 0 {
+		return nil
+	}
+	_, err := w.Conn.Write(w.pending)
+	w.pending = w.pending[:0]
 	if err != nil {
 		w.writeErr = err
 	}
-	return n, err
+	return err
 }
