@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -376,6 +377,13 @@ func (m *Main) newSender(ctx context.Context, s *store, cfg campaign.Config) (*c
 	pool, err := m.smtpPool(cfg.Concurrency)
 	if err != nil {
 		return nil, nil, err
+	}
+	// A sender allocates each message and keeps little of it: collecting
+	// garbage a quarter as often saves a tenth of its CPU for a few MiB.
+	// GOGC, which the runtime reads from the process's own environment,
+	// still decides when it is set.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
 	}
 	return &campaign.Sender{Config: cfg, Campaigns: s.Campaigns, Composer: composer, Messenger: pool,
 		Logger: m.logger, Now: m.Now}, pool, nil
