@@ -2,10 +2,12 @@ package smtp
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/textproto"
 	"net/url"
@@ -444,7 +446,7 @@ func (c *conn) send(ctx context.Context, timeout time.Duration, from, to string,
 		return replyError(CommandDATA, err)
 	}
 	c.raw.SetDeadline(time.Now().Add(timeout))
-	if _, err := w.Write(msg); err != nil {
+	if err := c.writeData(w, msg); err != nil {
 		return &Error{Command: CommandDATA, Err: err}
 	}
 	c.wire.writeErr = nil
@@ -461,6 +463,30 @@ func (c *conn) send(ctx context.Context, timeout time.Duration, from, to string,
 		return replyError(CommandDATA, err)
 	}
 	return &Error{Command: CommandDATAEnd, Err: err}
+}
+
+// writeData writes msg as the data of the transaction; w's Close then ends
+// it. go-smtp's writer (net/textproto's DotWriter) looks at each byte to
+// stuff dots and fix line endings, a fifth of a sender's CPU. A message
+// that needs neither (CRLF line endings only, no line starting with a
+// dot, as Build makes them) goes straight to the connection instead, all
+// but its last CRLF: Close, finding nothing written, adds CRLF "." CRLF,
+// and the bytes on the wire are the same.
+func (c *conn) writeData(w io.Writer, msg []byte) error {
+	if !needsDotWriter(msg) {
+		_, err := c.wire.Write(msg[:len(msg)-2])
+		return err
+	}
+	_, err := w.Write(msg)
+	return err
+}
+
+// needsDotWriter tells whether msg has a line that starts with a dot, a
+// bare CR or LF, or no CRLF at its end.
+func needsDotWriter(msg []byte) bool {
+	crlf := bytes.Count(msg, []byte("\r\n"))
+	return !bytes.HasSuffix(msg, []byte("\r\n")) || msg[0] == '.' || bytes.Contains(msg, []byte("\n.")) ||
+		bytes.Count(msg, []byte("\n")) != crlf || bytes.Count(msg, []byte("\r")) != crlf
 }
 
 // reset aborts a refused transaction so that the connection can carry the

@@ -158,6 +158,36 @@ func TestPoolSink(t *testing.T) {
 		}
 	})
 
+	t.Run("OKDotsAndLineEndings", func(t *testing.T) {
+		t.Parallel()
+		sink := smtpsink.Start(t)
+		pool := MustNewPool(t, smtp.Config{URL: sink.URL()}, 1)
+		head := "From: a@acme.example\r\nTo: b@example.com\r\nSubject: dots\r\n\r\n"
+		// Messages not made by Build: lines that start with dots, bare
+		// line feeds, no line break at the end. What the server keeps
+		// must be the message, with CRLF line endings.
+		tests := []struct{ sent, want string }{
+			{head + "plain\r\n", head + "plain\r\n"},
+			{head + ".\r\n..two\r\n.x\r\n", head + ".\r\n..two\r\n.x\r\n"},
+			{head + "bare\nfeeds\n.dot\n", head + "bare\r\nfeeds\r\n.dot\r\n"},
+			{head + "no end", head + "no end\r\n"},
+		}
+		want := map[string]bool{}
+		for _, tc := range tests {
+			if err := pool.Send(ctx, "bounce@acme.example", "b@example.com", []byte(tc.sent)); err != nil {
+				t.Fatalf("Send(%q) = %v", tc.sent, err)
+			}
+			want[tc.want] = true
+		}
+		got := map[string]bool{}
+		for _, m := range sink.Messages(t) {
+			got[string(m)] = true
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("what the server kept (-want +got):\n%s", diff)
+		}
+	})
+
 	t.Run("ErrTemporaryRCPT", func(t *testing.T) {
 		t.Parallel()
 		sink := smtpsink.Start(t, "-r", "RCPT")
