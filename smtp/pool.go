@@ -482,11 +482,24 @@ func (c *conn) writeData(w io.Writer, msg []byte) error {
 }
 
 // needsDotWriter tells whether msg has a line that starts with a dot, a
-// bare CR or LF, or no CRLF at its end.
+// bare CR or LF, or no CRLF at its end. It visits only the line feeds.
 func needsDotWriter(msg []byte) bool {
-	crlf := bytes.Count(msg, []byte("\r\n"))
-	return !bytes.HasSuffix(msg, []byte("\r\n")) || msg[0] == '.' || bytes.Contains(msg, []byte("\n.")) ||
-		bytes.Count(msg, []byte("\n")) != crlf || bytes.Count(msg, []byte("\r")) != crlf
+	if !bytes.HasSuffix(msg, []byte("\r\n")) || msg[0] == '.' {
+		return true
+	}
+	lines := 0
+	for i := 0; i < len(msg); i++ {
+		j := bytes.IndexByte(msg[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j
+		if i == 0 || msg[i-1] != '\r' || i+1 < len(msg) && msg[i+1] == '.' {
+			return true
+		}
+		lines++
+	}
+	return bytes.Count(msg, []byte("\r")) != lines
 }
 
 // reset aborts a refused transaction so that the connection can carry the
