@@ -209,6 +209,9 @@ type Notice struct {
 	// stay the same on every attempt.
 	Code      string `json:"code,omitempty"`
 	MessageID string `json:"message_id,omitempty"`
+	// Recipient is the masked address the notice went to (MaskEmail), or
+	// the masked name on a letter, for the verification page.
+	Recipient string `json:"recipient,omitempty"`
 	// WorkerID is the sender that holds a claimed or in-flight notice.
 	WorkerID string     `json:"worker_id,omitempty"`
 	SentAt   *time.Time `json:"sent_at,omitempty"`
@@ -242,6 +245,9 @@ type NoticeOutcome struct {
 	State         NoticeState `json:"state"`
 	Code          string      `json:"code,omitempty"`
 	MessageID     string      `json:"message_id,omitempty"`
+	// Recipient, with an in-flight mark, is the masked recipient
+	// (Notice.Recipient).
+	Recipient string `json:"recipient,omitempty"`
 	NextAttemptAt time.Time   `json:"next_attempt_at"`
 	// Error is the reason of a retry, failure or bounce, with e-mail
 	// addresses masked (MaskAddresses).
