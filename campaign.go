@@ -242,13 +242,13 @@ type NoticeOutcome struct {
 	// State is NoticeInFlight (set Code and MessageID), NoticeSent,
 	// NoticeQueued (a retry at NextAttemptAt), NoticeFailed, or
 	// NoticeBounced.
-	State         NoticeState `json:"state"`
-	Code          string      `json:"code,omitempty"`
-	MessageID     string      `json:"message_id,omitempty"`
+	State     NoticeState `json:"state"`
+	Code      string      `json:"code,omitempty"`
+	MessageID string      `json:"message_id,omitempty"`
 	// Recipient, with an in-flight mark, is the masked recipient
 	// (Notice.Recipient).
-	Recipient string `json:"recipient,omitempty"`
-	NextAttemptAt time.Time   `json:"next_attempt_at"`
+	Recipient     string    `json:"recipient,omitempty"`
+	NextAttemptAt time.Time `json:"next_attempt_at"`
 	// Error is the reason of a retry, failure or bounce, with e-mail
 	// addresses masked (MaskAddresses).
 	Error string `json:"error,omitempty"`
