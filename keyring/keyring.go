@@ -367,3 +367,53 @@ func (k *Keyring) Derive(purpose string) []byte {
 	mac.Write([]byte("derive\x00" + purpose))
 	return mac.Sum(nil)
 }
+
+// inquiryAAD binds an inquiry's sealed fields to its reference.
+func inquiryAAD(reference string) string {
+	return "inquiry " + reference
+}
+
+// SealInquiry returns q as stored: the person's name, contact and message
+// sealed, the address also as a blind index. It gives q a reference first
+// when it has none, since the sealed fields are bound to it.
+func (k *Keyring) SealInquiry(q *breachdesk.Inquiry) *breachdesk.SealedInquiry {
+	if q.Reference == "" {
+		q.Reference = breachdesk.NewInquiryReference()
+	}
+	aad := inquiryAAD(q.Reference)
+	return &breachdesk.SealedInquiry{
+		ID: q.ID, Reference: q.Reference, IncidentID: q.IncidentID,
+		Category: q.Category, RequestKind: q.RequestKind,
+		Name:       k.Seal("name", aad, q.Name),
+		Email:      k.Seal("email", aad, q.Email),
+		Phone:      k.Seal("phone", aad, q.Phone),
+		Message:    k.Seal("message", aad, q.Message),
+		EmailIndex: k.Index("email", breachdesk.EmailIndexKey(q.Email)),
+		Code:       q.Code, NoticeID: q.NoticeID, Language: q.Language,
+		Status: q.Status, AssignedTo: q.AssignedTo, DueAt: q.DueAt, ReceiptSentAt: q.ReceiptSentAt,
+		CreatedAt: q.CreatedAt, UpdatedAt: q.UpdatedAt,
+	}
+}
+
+// OpenInquiry returns the inquiry a SealInquiry result stands for.
+func (k *Keyring) OpenInquiry(s *breachdesk.SealedInquiry) (*breachdesk.Inquiry, error) {
+	aad := inquiryAAD(s.Reference)
+	q := &breachdesk.Inquiry{
+		ID: s.ID, Reference: s.Reference, IncidentID: s.IncidentID,
+		Category: s.Category, RequestKind: s.RequestKind,
+		Code: s.Code, NoticeID: s.NoticeID, Language: s.Language,
+		Status: s.Status, AssignedTo: s.AssignedTo, DueAt: s.DueAt, ReceiptSentAt: s.ReceiptSentAt,
+		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt,
+	}
+	for _, f := range []struct {
+		name   string
+		sealed []byte
+		dst    *string
+	}{{"name", s.Name, &q.Name}, {"email", s.Email, &q.Email}, {"phone", s.Phone, &q.Phone}, {"message", s.Message, &q.Message}} {
+		var err error
+		if *f.dst, err = k.Open(f.name, aad, f.sealed); err != nil {
+			return nil, fmt.Errorf("inquiry %s: %w", s.Reference, err)
+		}
+	}
+	return q, nil
+}

@@ -261,3 +261,29 @@ func TestDerive(t *testing.T) {
 		t.Error("Derive gives the same key for two purposes")
 	}
 }
+
+func TestSealInquiryRoundTrip(t *testing.T) {
+	_, _, k := setup(t)
+	q := &breachdesk.Inquiry{Category: breachdesk.InquiryClaim, Name: "Dana Prot", Email: "dana@example.com",
+		Phone: "+33612345678", Message: "My card was used in Lyon.", Code: "BD-0000-0000-0001", Language: "fr"}
+	sealed := k.SealInquiry(q)
+	if !strings.HasPrefix(q.Reference, "Q-") || sealed.Reference != q.Reference {
+		t.Fatalf("reference %q / %q, want one Q- reference given to both", q.Reference, sealed.Reference)
+	}
+	for _, field := range [][]byte{sealed.Name, sealed.Email, sealed.Message} {
+		if bytes.Contains(field, []byte("Dana")) || bytes.Contains(field, []byte("Lyon")) || bytes.Contains(field, []byte("example.com")) {
+			t.Fatalf("a sealed field holds plaintext: %q", field)
+		}
+	}
+	got, err := k.OpenInquiry(sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(q, got); diff != "" {
+		t.Fatalf("OpenInquiry() mismatch (-sealed +opened):\n%s", diff)
+	}
+	sealed.Reference = "Q-AAAA-BBBB" // fields copied from another inquiry
+	if _, err := k.OpenInquiry(sealed); err == nil {
+		t.Fatal("OpenInquiry() opened fields sealed for another inquiry")
+	}
+}
