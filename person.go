@@ -74,6 +74,15 @@ func MaskEmail(email string) string {
 	return string(first) + "***@" + domain
 }
 
+// MaskName keeps the first letter of each word of a name: L*** T***.
+func MaskName(name string) string {
+	words := strings.Fields(name)
+	for i, w := range words {
+		words[i] = string([]rune(w)[0]) + "***"
+	}
+	return strings.Join(words, " ")
+}
+
 // MaskPhone keeps the country code and the last two digits: +33******78.
 func MaskPhone(phone string) string {
 	if phone == "" {

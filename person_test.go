@@ -23,6 +23,11 @@ func TestMasks(t *testing.T) {
 			t.Errorf("MaskPhone(%q) = %q, want %q", in, got, want)
 		}
 	}
+	for in, want := range map[string]string{"Lucas Thomas": "L*** T***", " Émile  Zola ": "É*** Z***", "": ""} {
+		if got := breachdesk.MaskName(in); got != want {
+			t.Errorf("MaskName(%q) = %q, want %q", in, got, want)
+		}
+	}
 	if got := breachdesk.EmailIndexKey("  Dana@Example.COM "); got != "dana@example.com" {
 		t.Errorf("EmailIndexKey() = %q", got)
 	}

@@ -149,7 +149,7 @@ func (w *LetterWriter) compose(ctx context.Context, claimed []*breachdesk.Claime
 		letters = append(letters, &notice.Data{Organization: w.Organization, Incident: inc, Person: person,
 			Template: n.Campaign.Template, Code: code, VerifyURL: w.VerifyURL, Date: w.Now()})
 		outcomes = append(outcomes, breachdesk.NoticeOutcome{NoticeID: n.Notice.ID, State: breachdesk.NoticeInFlight,
-			Code: code, MessageID: fmt.Sprintf("letter-%d-%d", n.Notice.CampaignID, n.Notice.ID), At: w.Now()})
+			Code: code, MessageID: fmt.Sprintf("letter-%d-%d", n.Notice.CampaignID, n.Notice.ID), Recipient: breachdesk.MaskName(person.Name), At: w.Now()})
 	}
 	return letters, outcomes, nil
 }

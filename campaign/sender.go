@@ -506,7 +506,7 @@ func (s *Sender) prepare(stop, sendCtx context.Context, j *journal, n *breachdes
 		}
 	}
 	committed := j.commitAsync(breachdesk.NoticeOutcome{NoticeID: n.Notice.ID, State: breachdesk.NoticeInFlight,
-		Code: mail.Code, MessageID: mail.MessageID, At: s.Now()})
+		Code: mail.Code, MessageID: mail.MessageID, Recipient: breachdesk.MaskEmail(mail.To), At: s.Now()})
 	return &handover{notice: n, mail: mail, domain: dl, committed: committed}, nil
 }
 
