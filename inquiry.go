@@ -206,7 +206,9 @@ type InquiryService interface {
 	// CreateInquiries stores inquiries in one transaction, all or none,
 	// and fills in their ID, Reference (when empty), Status (open),
 	// DueAt (for data-subject requests) and times. Returns invalid if one
-	// lacks its category, sealed name, e-mail or message.
+	// lacks its category, sealed name, e-mail or message, and conflict if
+	// a reference is taken: the sealed fields are bound to the reference
+	// (keyring.SealInquiry), so only the caller can give another.
 	CreateInquiries(ctx context.Context, inquiries []*SealedInquiry) error
 
 	// FindInquiries returns the inquiries the filter selects, oldest

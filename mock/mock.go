@@ -4,6 +4,7 @@ package mock
 
 import (
 	"context"
+	"time"
 
 	"github.com/breachdesk/breachdesk"
 )
@@ -217,4 +218,64 @@ func (s *CampaignService) ClaimNotices(ctx context.Context, req breachdesk.Claim
 // RecordNoticeOutcomes calls RecordNoticeOutcomesFunc.
 func (s *CampaignService) RecordNoticeOutcomes(ctx context.Context, workerID string, outcomes []breachdesk.NoticeOutcome) (int, error) {
 	return s.RecordNoticeOutcomesFunc(ctx, workerID, outcomes)
+}
+
+var _ breachdesk.VerificationService = (*VerificationService)(nil)
+
+// VerificationService is a breachdesk.VerificationService made of funcs.
+type VerificationService struct {
+	VerifyNoticeFunc func(ctx context.Context, code string) (*breachdesk.Verification, error)
+}
+
+// VerifyNotice calls VerifyNoticeFunc.
+func (s *VerificationService) VerifyNotice(ctx context.Context, code string) (*breachdesk.Verification, error) {
+	return s.VerifyNoticeFunc(ctx, code)
+}
+
+var _ breachdesk.IncidentPageService = (*IncidentPageService)(nil)
+
+// IncidentPageService is a breachdesk.IncidentPageService made of funcs.
+type IncidentPageService struct {
+	SetIncidentPageFunc  func(ctx context.Context, page *breachdesk.IncidentPage) error
+	FindIncidentPageFunc func(ctx context.Context, filter breachdesk.IncidentPageFilter) (*breachdesk.IncidentPage, error)
+}
+
+// SetIncidentPage calls SetIncidentPageFunc.
+func (s *IncidentPageService) SetIncidentPage(ctx context.Context, page *breachdesk.IncidentPage) error {
+	return s.SetIncidentPageFunc(ctx, page)
+}
+
+// FindIncidentPage calls FindIncidentPageFunc.
+func (s *IncidentPageService) FindIncidentPage(ctx context.Context, filter breachdesk.IncidentPageFilter) (*breachdesk.IncidentPage, error) {
+	return s.FindIncidentPageFunc(ctx, filter)
+}
+
+var _ breachdesk.InquiryService = (*InquiryService)(nil)
+
+// InquiryService is a breachdesk.InquiryService made of funcs.
+type InquiryService struct {
+	CreateInquiriesFunc        func(ctx context.Context, inquiries []*breachdesk.SealedInquiry) error
+	FindInquiriesFunc          func(ctx context.Context, filter breachdesk.InquiryFilter) ([]*breachdesk.SealedInquiry, int, error)
+	FindInquiryByReferenceFunc func(ctx context.Context, reference string) (*breachdesk.SealedInquiry, error)
+	MarkInquiryReceiptsFunc    func(ctx context.Context, ids []int64, at time.Time) error
+}
+
+// CreateInquiries calls CreateInquiriesFunc.
+func (s *InquiryService) CreateInquiries(ctx context.Context, inquiries []*breachdesk.SealedInquiry) error {
+	return s.CreateInquiriesFunc(ctx, inquiries)
+}
+
+// FindInquiries calls FindInquiriesFunc.
+func (s *InquiryService) FindInquiries(ctx context.Context, filter breachdesk.InquiryFilter) ([]*breachdesk.SealedInquiry, int, error) {
+	return s.FindInquiriesFunc(ctx, filter)
+}
+
+// FindInquiryByReference calls FindInquiryByReferenceFunc.
+func (s *InquiryService) FindInquiryByReference(ctx context.Context, reference string) (*breachdesk.SealedInquiry, error) {
+	return s.FindInquiryByReferenceFunc(ctx, reference)
+}
+
+// MarkInquiryReceipts calls MarkInquiryReceiptsFunc.
+func (s *InquiryService) MarkInquiryReceipts(ctx context.Context, ids []int64, at time.Time) error {
+	return s.MarkInquiryReceiptsFunc(ctx, ids, at)
 }

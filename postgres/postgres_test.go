@@ -87,6 +87,9 @@ func TestConformance(t *testing.T) {
 
 			RegulatorReports: postgres.NewRegulatorReportService(db),
 			Campaigns:        postgres.NewCampaignService(db),
+			Verifications:    postgres.NewVerificationService(db),
+			IncidentPages:    postgres.NewIncidentPageService(db),
+			Inquiries:        postgres.NewInquiryService(db),
 			Exec: func(t *testing.T, query string) error {
 				ctx := context.Background()
 				conn, err := pgx.Connect(ctx, db.DSN)

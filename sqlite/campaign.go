@@ -499,13 +499,13 @@ func addCount(counts map[string]map[breachdesk.NoticeState]int64, value string, 
 // noticeColumns are a notice's columns and its person's attributes, read
 // from notices n JOIN affected_people p.
 const noticeColumns = `n.id, n.campaign_id, n.person_id, n.state, n.uncertain, n.attempts, n.next_attempt_at,
-	n.last_error, COALESCE(n.code, ''), COALESCE(n.message_id, ''), COALESCE(n.worker_id, ''),
+	n.last_error, COALESCE(n.code, ''), COALESCE(n.message_id, ''), n.recipient, COALESCE(n.worker_id, ''),
 	n.sent_at, n.bounced_at, n.updated_at, p.external_id, p.country, p.region, p.language`
 
 // noticeDest returns the scan destinations of noticeColumns.
 func noticeDest(n *breachdesk.Notice) []any {
 	return []any{&n.ID, &n.CampaignID, &n.PersonID, &n.State, &n.Uncertain, &n.Attempts, requiredTime{&n.NextAttemptAt},
-		&n.LastError, &n.Code, &n.MessageID, &n.WorkerID,
+		&n.LastError, &n.Code, &n.MessageID, &n.Recipient, &n.WorkerID,
 		timeColumn{&n.SentAt}, timeColumn{&n.BouncedAt}, requiredTime{&n.UpdatedAt}, &n.ExternalID, &n.Country, &n.Region, &n.Language}
 }
 
@@ -652,7 +652,8 @@ func claimNotices(ctx context.Context, tx *Tx, req breachdesk.ClaimRequest) ([]*
 // message may have been delivered, which once set stays set.
 var outcomeSQL = map[breachdesk.NoticeState]string{
 	breachdesk.NoticeInFlight: `UPDATE notices SET state = 'in_flight', updated_at = ?1, uncertain = (uncertain OR ?4),
-		code = COALESCE(code, NULLIF(?5, '')), message_id = COALESCE(message_id, NULLIF(?6, '')), attempts = attempts + 1
+		code = COALESCE(code, NULLIF(?5, '')), message_id = COALESCE(message_id, NULLIF(?6, '')),
+		recipient = COALESCE(NULLIF(recipient, ''), ?7), attempts = attempts + 1
 		WHERE id = ?2 AND worker_id = ?3 AND state IN ('claimed', 'in_flight')`,
 	breachdesk.NoticeSent: `UPDATE notices SET state = 'sent', updated_at = ?1, uncertain = (uncertain OR ?4),
 		sent_at = ?5, worker_id = NULL, last_error = ''
@@ -687,7 +688,7 @@ func recordNoticeOutcomes(ctx context.Context, tx *Tx, workerID string, outcomes
 		args := []any{now, o.NoticeID, workerID, o.Uncertain}
 		switch o.State {
 		case breachdesk.NoticeInFlight:
-			args = append(args, o.Code, o.MessageID)
+			args = append(args, o.Code, o.MessageID, o.Recipient)
 		case breachdesk.NoticeSent:
 			args = append(args, formatTime(at))
 		case breachdesk.NoticeQueued:

@@ -54,6 +54,9 @@ func TestConformance(t *testing.T) {
 
 			RegulatorReports: sqlite.NewRegulatorReportService(db),
 			Campaigns:        sqlite.NewCampaignService(db),
+			Verifications:    sqlite.NewVerificationService(db),
+			IncidentPages:    sqlite.NewIncidentPageService(db),
+			Inquiries:        sqlite.NewInquiryService(db),
 			Exec: func(t *testing.T, query string) error {
 				raw, err := sql.Open("sqlite3", db.Path)
 				if err != nil {

@@ -20,7 +20,7 @@ func (m *Main) incidentCommand() *cobra.Command {
 		Short: "Create, list, show and update incidents",
 	}
 	cmd.AddCommand(m.incidentCreateCommand(), m.incidentListCommand(), m.incidentShowCommand(), m.incidentUpdateCommand(),
-		m.incidentEventCommand(), m.incidentTimelineCommand())
+		m.incidentEventCommand(), m.incidentTimelineCommand(), m.incidentPageCommand())
 	return cmd
 }
 

@@ -28,6 +28,9 @@ type store struct {
 	Assessments   breachdesk.AssessmentService
 	Reports       breachdesk.RegulatorReportService
 	Campaigns     breachdesk.CampaignService
+	Verifications breachdesk.VerificationService
+	IncidentPages breachdesk.IncidentPageService
+	Inquiries     breachdesk.InquiryService
 }
 
 func isPostgres(dsn string) bool {
@@ -61,7 +64,10 @@ func (m *Main) openStore(ctx context.Context) (*store, error) {
 			DataKeys:      postgres.NewDataKeyService(db),
 			Assessments:   postgres.NewAssessmentService(db),
 			Reports:       postgres.NewRegulatorReportService(db),
-			Campaigns:     postgres.NewCampaignService(db)}
+			Campaigns:     postgres.NewCampaignService(db),
+			Verifications: postgres.NewVerificationService(db),
+			IncidentPages: postgres.NewIncidentPageService(db),
+			Inquiries:     postgres.NewInquiryService(db)}
 		return m.store, nil
 	}
 	db := sqlite.NewDB(sqlitePath(m.Config.DB))
@@ -79,7 +85,10 @@ func (m *Main) openStore(ctx context.Context) (*store, error) {
 		DataKeys:      sqlite.NewDataKeyService(db),
 		Assessments:   sqlite.NewAssessmentService(db),
 		Reports:       sqlite.NewRegulatorReportService(db),
-		Campaigns:     sqlite.NewCampaignService(db)}
+		Campaigns:     sqlite.NewCampaignService(db),
+		Verifications: sqlite.NewVerificationService(db),
+		IncidentPages: sqlite.NewIncidentPageService(db),
+		Inquiries:     sqlite.NewInquiryService(db)}
 	return m.store, nil
 }
 

@@ -30,6 +30,9 @@ type Store struct {
 
 	RegulatorReports breachdesk.RegulatorReportService
 	Campaigns        breachdesk.CampaignService
+	Verifications    breachdesk.VerificationService
+	IncidentPages    breachdesk.IncidentPageService
+	Inquiries        breachdesk.InquiryService
 
 	// Exec runs query, which takes no arguments, directly on the database,
 	// past the services and without an actor, and returns its error: the
@@ -74,6 +77,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("DataKeys", func(t *testing.T) { t.Parallel(); testDataKeys(t, open) })
 	t.Run("RegulatorReports", func(t *testing.T) { t.Parallel(); testRegulatorReports(t, open) })
 	t.Run("Campaigns", func(t *testing.T) { t.Parallel(); testCampaigns(t, open) })
+	t.Run("Public", func(t *testing.T) { t.Parallel(); testPublic(t, open) })
 }
 
 // equate ignores the difference between a nil and an empty list, which no

@@ -1,0 +1,220 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/breachdesk/breachdesk"
+	"github.com/jackc/pgx/v5"
+)
+
+// Ensure the service implements the interface.
+var _ breachdesk.InquiryService = (*InquiryService)(nil)
+
+// InquiryService stores sealed inquiries in PostgreSQL.
+type InquiryService struct {
+	db *DB
+}
+
+// NewInquiryService returns a service backed by db.
+func NewInquiryService(db *DB) *InquiryService {
+	return &InquiryService{db: db}
+}
+
+// CreateInquiries stores the inquiries in one transaction, sending their
+// inserts together as one batch of one prepared statement. Inquiries are
+// not audited one by one: the table is their record, as the outbox is the
+// notices'.
+func (s *InquiryService) CreateInquiries(ctx context.Context, inquiries []*breachdesk.SealedInquiry) error {
+	for i, q := range inquiries {
+		if err := checkSealedInquiry(i, q); err != nil {
+			return err
+		}
+	}
+	if len(inquiries) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if err := createInquiries(ctx, tx, inquiries); err != nil {
+		return fmt.Errorf("create inquiries: %w", err)
+	}
+	return tx.Commit(ctx)
+}
+
+// FindInquiries returns the inquiries matching filter, oldest first.
+func (s *InquiryService) FindInquiries(ctx context.Context, filter breachdesk.InquiryFilter) ([]*breachdesk.SealedInquiry, int, error) {
+	tx, err := s.db.BeginTx(ctx, readOnly)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer tx.Rollback(ctx)
+	inquiries, n, err := findInquiries(ctx, tx, filter)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find inquiries: %w", err)
+	}
+	return inquiries, n, nil
+}
+
+// FindInquiryByReference returns one inquiry, or not_found.
+func (s *InquiryService) FindInquiryByReference(ctx context.Context, reference string) (*breachdesk.SealedInquiry, error) {
+	tx, err := s.db.BeginTx(ctx, readOnly)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(ctx)
+	q, err := scanInquiry(tx.QueryRow(ctx, `SELECT `+inquiryColumns+` FROM inquiries WHERE reference = $1`, reference))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, breachdesk.Errorf(breachdesk.ENotFound, "No inquiry has the reference %q.", reference)
+	} else if err != nil {
+		return nil, fmt.Errorf("find inquiry %s: %w", reference, FormatError(err))
+	}
+	return q, nil
+}
+
+// MarkInquiryReceipts records when the receipts were mailed. A receipt
+// marked already keeps its first time.
+func (s *InquiryService) MarkInquiryReceipts(ctx context.Context, ids []int64, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if at.IsZero() {
+		at = tx.now
+	}
+	if _, err := tx.Exec(ctx, `
+		UPDATE inquiries SET receipt_sent_at = $1, updated_at = $2
+		WHERE id = ANY ($3) AND receipt_sent_at IS NULL`, at, tx.now, ids); err != nil {
+		return fmt.Errorf("mark inquiry receipts: %w", FormatError(err))
+	}
+	return tx.Commit(ctx)
+}
+
+// checkSealedInquiry returns an invalid error if the i-th inquiry lacks
+// what every inquiry has. The rest was checked on the plaintext, which the
+// store never sees.
+func checkSealedInquiry(i int, q *breachdesk.SealedInquiry) error {
+	switch {
+	case q == nil:
+		return breachdesk.Errorf(breachdesk.EInvalid, "Inquiry %d is missing.", i)
+	case q.Category == "":
+		return breachdesk.FieldErrorf("category", "inquiry %d has no category", i)
+	case !slices.Contains(breachdesk.InquiryCategories(), q.Category):
+		return breachdesk.FieldErrorf("category", "inquiry %d: %q is not a category of inquiry", i, q.Category)
+	case len(q.Name) == 0:
+		return breachdesk.FieldErrorf("name", "inquiry %d has no sealed name", i)
+	case len(q.Email) == 0:
+		return breachdesk.FieldErrorf("email", "inquiry %d has no sealed e-mail address", i)
+	case len(q.Message) == 0:
+		return breachdesk.FieldErrorf("message", "inquiry %d has no sealed message", i)
+	}
+	return nil
+}
+
+// prepareNewInquiry sets what a new inquiry starts with at now: open, not
+// assigned, no receipt yet, and a deadline for a data-subject request.
+func prepareNewInquiry(q *breachdesk.SealedInquiry, now time.Time) {
+	q.Status, q.AssignedTo, q.ReceiptSentAt = breachdesk.InquiryOpen, "", nil
+	q.DueAt = nil
+	if q.Category == breachdesk.InquiryDataRequest {
+		due := breachdesk.DataRequestDue(now)
+		q.DueAt = &due
+	}
+	q.CreatedAt, q.UpdatedAt = now, now
+	if q.Reference == "" {
+		q.Reference = breachdesk.NewInquiryReference()
+	}
+}
+
+// insertInquirySQL inserts one inquiry. A taken reference inserts nothing
+// and returns no row, instead of failing the batch: the inquiry draws
+// another reference and goes in the next batch.
+const insertInquirySQL = `
+	INSERT INTO inquiries (reference, incident_id, category, request_kind, name, email, phone, message,
+		email_index, code, notice_id, language, status, assigned_to, due_at, receipt_sent_at, created_at, updated_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '', $14, NULL, $15, $15)
+	ON CONFLICT (reference) DO NOTHING
+	RETURNING id`
+
+func createInquiries(ctx context.Context, tx *Tx, inquiries []*breachdesk.SealedInquiry) error {
+	batch := &pgx.Batch{}
+	for _, q := range inquiries {
+		prepareNewInquiry(q, tx.now)
+		batch.Queue(insertInquirySQL, q.Reference, q.IncidentID, string(q.Category), q.RequestKind,
+			q.Name, q.Email, q.Phone, q.Message, q.EmailIndex, q.Code, q.NoticeID, q.Language, string(q.Status),
+			q.DueAt, tx.now)
+	}
+	results := tx.SendBatch(ctx, batch)
+	for _, q := range inquiries {
+		err := results.QueryRow().Scan(&q.ID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			// The sealed fields are bound to the reference: only the
+			// caller, who can seal them again, may give another.
+			results.Close()
+			return breachdesk.Errorf(breachdesk.EConflict, "The inquiry reference %s is taken.", q.Reference)
+		} else if err != nil {
+			results.Close()
+			return fmt.Errorf("inquiry %s: %w", q.Reference, FormatError(err))
+		}
+	}
+	return FormatError(results.Close())
+}
+
+const inquiryColumns = `id, reference, incident_id, category, request_kind, name, email, phone, message,
+	email_index, code, notice_id, language, status, assigned_to, due_at, receipt_sent_at, created_at, updated_at`
+
+func scanInquiry(row pgx.Row) (*breachdesk.SealedInquiry, error) {
+	var q breachdesk.SealedInquiry
+	if err := row.Scan(&q.ID, &q.Reference, &q.IncidentID, &q.Category, &q.RequestKind, &q.Name, &q.Email, &q.Phone, &q.Message,
+		&q.EmailIndex, &q.Code, &q.NoticeID, &q.Language, &q.Status, &q.AssignedTo,
+		&q.DueAt, &q.ReceiptSentAt, &q.CreatedAt, &q.UpdatedAt); err != nil {
+		return nil, err
+	}
+	q.DueAt, q.ReceiptSentAt, q.CreatedAt, q.UpdatedAt = utc(q.DueAt), utc(q.ReceiptSentAt), q.CreatedAt.UTC(), q.UpdatedAt.UTC()
+	return &q, nil
+}
+
+func findInquiries(ctx context.Context, tx *Tx, filter breachdesk.InquiryFilter) ([]*breachdesk.SealedInquiry, int, error) {
+	var args queryArgs
+	where := []string{"TRUE"}
+	if v := filter.IncidentID; v != nil {
+		where = append(where, "incident_id = "+args.add(*v))
+	}
+	if v := filter.Category; v != nil {
+		where = append(where, "category = "+args.add(string(*v)))
+	}
+	if v := filter.Status; v != nil {
+		where = append(where, "status = "+args.add(string(*v)))
+	}
+	if v := filter.EmailIndex; v != nil {
+		where = append(where, "email_index = "+args.add(v))
+	}
+	if filter.ReceiptPending {
+		where = append(where, "receipt_sent_at IS NULL")
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM inquiries WHERE `+cond, args...).Scan(&total); err != nil {
+		return nil, 0, FormatError(err)
+	}
+	rows, err := tx.Query(ctx, `SELECT `+inquiryColumns+` FROM inquiries WHERE `+cond+
+		` ORDER BY created_at, id `+limitOffset(filter.Limit, filter.Offset), args...)
+	if err != nil {
+		return nil, 0, FormatError(err)
+	}
+	inquiries, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*breachdesk.SealedInquiry, error) {
+		return scanInquiry(row)
+	})
+	return inquiries, total, FormatError(err)
+}

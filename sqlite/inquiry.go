@@ -1,0 +1,234 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/breachdesk/breachdesk"
+)
+
+// Ensure the service implements the interface.
+var _ breachdesk.InquiryService = (*InquiryService)(nil)
+
+// InquiryService stores sealed inquiries in SQLite.
+type InquiryService struct {
+	db *DB
+}
+
+// NewInquiryService returns a service backed by db.
+func NewInquiryService(db *DB) *InquiryService {
+	return &InquiryService{db: db}
+}
+
+// CreateInquiries stores the inquiries in one transaction with one
+// prepared statement. Inquiries are not audited one by one: the table is
+// their record, as the outbox is the notices'.
+func (s *InquiryService) CreateInquiries(ctx context.Context, inquiries []*breachdesk.SealedInquiry) error {
+	for i, q := range inquiries {
+		if err := checkSealedInquiry(i, q); err != nil {
+			return err
+		}
+	}
+	if len(inquiries) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := createInquiries(ctx, tx, inquiries); err != nil {
+		return fmt.Errorf("create inquiries: %w", err)
+	}
+	return tx.Commit()
+}
+
+// FindInquiries returns the inquiries matching filter, oldest first.
+func (s *InquiryService) FindInquiries(ctx context.Context, filter breachdesk.InquiryFilter) ([]*breachdesk.SealedInquiry, int, error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, 0, err
+	}
+	defer tx.Rollback()
+	inquiries, n, err := findInquiries(ctx, tx, filter)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find inquiries: %w", err)
+	}
+	return inquiries, n, nil
+}
+
+// FindInquiryByReference returns one inquiry, or not_found.
+func (s *InquiryService) FindInquiryByReference(ctx context.Context, reference string) (*breachdesk.SealedInquiry, error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	q, err := scanInquiry(tx.QueryRowContext(ctx, `SELECT `+inquiryColumns+` FROM inquiries WHERE reference = ?`, reference))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, breachdesk.Errorf(breachdesk.ENotFound, "No inquiry has the reference %q.", reference)
+	} else if err != nil {
+		return nil, fmt.Errorf("find inquiry %s: %w", reference, FormatError(err))
+	}
+	return q, nil
+}
+
+// MarkInquiryReceipts records when the receipts were mailed. A receipt
+// marked already keeps its first time.
+func (s *InquiryService) MarkInquiryReceipts(ctx context.Context, ids []int64, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if at.IsZero() {
+		at = tx.now
+	}
+	idList, _ := json.Marshal(ids) // a []int64 always marshals
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE inquiries SET receipt_sent_at = ?, updated_at = ?
+		WHERE id IN (SELECT value FROM json_each(?)) AND receipt_sent_at IS NULL`,
+		formatTime(at), formatTime(tx.now), string(idList)); err != nil {
+		return fmt.Errorf("mark inquiry receipts: %w", FormatError(err))
+	}
+	return tx.Commit()
+}
+
+// checkSealedInquiry returns an invalid error if the i-th inquiry lacks
+// what every inquiry has. The rest was checked on the plaintext, which the
+// store never sees.
+func checkSealedInquiry(i int, q *breachdesk.SealedInquiry) error {
+	switch {
+	case q == nil:
+		return breachdesk.Errorf(breachdesk.EInvalid, "Inquiry %d is missing.", i)
+	case q.Category == "":
+		return breachdesk.FieldErrorf("category", "inquiry %d has no category", i)
+	case !slices.Contains(breachdesk.InquiryCategories(), q.Category):
+		return breachdesk.FieldErrorf("category", "inquiry %d: %q is not a category of inquiry", i, q.Category)
+	case len(q.Name) == 0:
+		return breachdesk.FieldErrorf("name", "inquiry %d has no sealed name", i)
+	case len(q.Email) == 0:
+		return breachdesk.FieldErrorf("email", "inquiry %d has no sealed e-mail address", i)
+	case len(q.Message) == 0:
+		return breachdesk.FieldErrorf("message", "inquiry %d has no sealed message", i)
+	}
+	return nil
+}
+
+// prepareNewInquiry sets what a new inquiry starts with at now: open, not
+// assigned, no receipt yet, and a deadline for a data-subject request.
+func prepareNewInquiry(q *breachdesk.SealedInquiry, now time.Time) {
+	q.Status, q.AssignedTo, q.ReceiptSentAt = breachdesk.InquiryOpen, "", nil
+	q.DueAt = nil
+	if q.Category == breachdesk.InquiryDataRequest {
+		due := breachdesk.DataRequestDue(now)
+		q.DueAt = &due
+	}
+	q.CreatedAt, q.UpdatedAt = now, now
+	if q.Reference == "" {
+		q.Reference = breachdesk.NewInquiryReference()
+	}
+}
+
+func createInquiries(ctx context.Context, tx *Tx, inquiries []*breachdesk.SealedInquiry) error {
+	// A taken reference inserts nothing; the batch then fails as a
+	// conflict.
+	stmt, err := tx.PrepareContext(ctx, `
+		INSERT INTO inquiries (reference, incident_id, category, request_kind, name, email, phone, message,
+			email_index, code, notice_id, language, status, assigned_to, due_at, receipt_sent_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, NULL, ?, ?)
+		ON CONFLICT (reference) DO NOTHING`)
+	if err != nil {
+		return FormatError(err)
+	}
+	defer stmt.Close()
+	now := formatTime(tx.now)
+	// As in InsertSealedPeople: checking the context between rows costs
+	// far less than the driver watching it for every statement.
+	rowCtx := context.WithoutCancel(ctx)
+	for i, q := range inquiries {
+		if i%100 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		prepareNewInquiry(q, tx.now)
+		result, err := stmt.ExecContext(rowCtx, q.Reference, q.IncidentID, string(q.Category), q.RequestKind,
+			q.Name, q.Email, q.Phone, q.Message, q.EmailIndex, q.Code, q.NoticeID, q.Language, string(q.Status),
+			nullTime(q.DueAt), now, now)
+		if err != nil {
+			return fmt.Errorf("inquiry %d: %w", i, FormatError(err))
+		}
+		if n, _ := result.RowsAffected(); n == 0 {
+			// The sealed fields are bound to the reference: only the
+			// caller, who can seal them again, may give another.
+			return breachdesk.Errorf(breachdesk.EConflict, "The inquiry reference %s is taken.", q.Reference)
+		}
+		if q.ID, err = result.LastInsertId(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const inquiryColumns = `id, reference, incident_id, category, request_kind, name, email, phone, message,
+	email_index, code, notice_id, language, status, assigned_to, due_at, receipt_sent_at, created_at, updated_at`
+
+// rowScanner is a *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanInquiry(row rowScanner) (*breachdesk.SealedInquiry, error) {
+	var q breachdesk.SealedInquiry
+	if err := row.Scan(&q.ID, &q.Reference, &q.IncidentID, &q.Category, &q.RequestKind, &q.Name, &q.Email, &q.Phone, &q.Message,
+		&q.EmailIndex, &q.Code, &q.NoticeID, &q.Language, &q.Status, &q.AssignedTo,
+		timeColumn{&q.DueAt}, timeColumn{&q.ReceiptSentAt}, requiredTime{&q.CreatedAt}, requiredTime{&q.UpdatedAt}); err != nil {
+		return nil, err
+	}
+	return &q, nil
+}
+
+func findInquiries(ctx context.Context, tx *Tx, filter breachdesk.InquiryFilter) ([]*breachdesk.SealedInquiry, int, error) {
+	where, args := []string{"1 = 1"}, []any{}
+	if v := filter.IncidentID; v != nil {
+		where, args = append(where, "incident_id = ?"), append(args, *v)
+	}
+	if v := filter.Category; v != nil {
+		where, args = append(where, "category = ?"), append(args, string(*v))
+	}
+	if v := filter.Status; v != nil {
+		where, args = append(where, "status = ?"), append(args, string(*v))
+	}
+	if v := filter.EmailIndex; v != nil {
+		where, args = append(where, "email_index = ?"), append(args, v)
+	}
+	if filter.ReceiptPending {
+		where = append(where, "receipt_sent_at IS NULL")
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM inquiries WHERE `+cond, args...).Scan(&total); err != nil {
+		return nil, 0, FormatError(err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+inquiryColumns+` FROM inquiries WHERE `+cond+
+		` ORDER BY created_at, id `+limitOffset(filter.Limit, filter.Offset), args...)
+	if err != nil {
+		return nil, 0, FormatError(err)
+	}
+	defer rows.Close()
+	var inquiries []*breachdesk.SealedInquiry
+	for rows.Next() {
+		q, err := scanInquiry(rows)
+		if err != nil {
+			return nil, 0, err
+		}
+		inquiries = append(inquiries, q)
+	}
+	return inquiries, total, rows.Err()
+}
