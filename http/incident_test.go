@@ -29,7 +29,10 @@ const goodToken = "bdk_good"
 
 func setup(t *testing.T) *testBundle {
 	t.Helper()
-	b := &testBundle{incidents: &mock.IncidentService{}, organizations: &mock.OrganizationService{},
+	b := &testBundle{incidents: &mock.IncidentService{}, organizations: &mock.OrganizationService{
+		FindOrganizationFunc: func(ctx context.Context) (*breachdesk.Organization, error) {
+			return nil, breachdesk.Errorf(breachdesk.ENotFound, "The organization has not been set up yet.")
+		}},
 		events: &mock.IncidentEventService{}, audit: &mock.AuditService{}}
 	b.server = bdhttp.NewServer()
 	b.server.Addr, b.server.PublicAddr = "127.0.0.1:0", "127.0.0.1:0"

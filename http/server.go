@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -49,6 +50,52 @@ type Server struct {
 	// ReportGenerator writes reports.
 	RegulatorReportService breachdesk.RegulatorReportService
 	ReportGenerator        ReportGenerator
+
+	// VerificationService answers the verification page, and
+	// IncidentPageService the incidents' public pages.
+	VerificationService breachdesk.VerificationService
+	IncidentPageService breachdesk.IncidentPageService
+	// InquiryIntake stores what people send through the contact form,
+	// and NoticeResender mails again the notices of an address given on
+	// the "am I affected?" page.
+	InquiryIntake  InquiryIntake
+	NoticeResender NoticeResender
+
+	// PublicKey is the PublicKeySize-byte key that signs the tokens of
+	// the public forms. Every process serving the same public address
+	// needs the same key; when it is empty, Open draws a random one, good
+	// for one process until it stops.
+	PublicKey []byte
+	// SecureCookies marks the public pages' cookies Secure even on plain
+	// HTTP, for when a proxy in front terminates TLS.
+	SecureCookies bool
+	// PublicLimits bounds the public pages' traffic; its zero fields take
+	// the values of DefaultPublicLimits.
+	PublicLimits PublicLimits
+
+	site    *publicSite
+	csrfKey []byte
+}
+
+// InquiryIntake takes the inquiries of the public contact form.
+type InquiryIntake interface {
+	// SubmitInquiry stores q durably, filling in its ID, Reference and
+	// Status, and arranges for its receipt to be mailed, before it
+	// returns; the person is told their message was received only after
+	// it returns nil. q is normalised and valid.
+	SubmitInquiry(ctx context.Context, q *breachdesk.Inquiry) error
+}
+
+// NoticeResender mails the notices of an address again, when a person
+// asks whether they are affected. The page's answer must not depend on
+// whether the address is affected, so RequestResend returns nothing and
+// never blocks: it queues the request and does its work, or nothing, in
+// the background.
+type NoticeResender interface {
+	// RequestResend asks for the notices sent to email (normalised, with
+	// a valid syntax) to be mailed again, in language when a notice has
+	// no language of its own.
+	RequestResend(email, language string)
 }
 
 // NewServer returns a server with a discarding logger and the real clock.
@@ -59,6 +106,9 @@ func NewServer() *Server {
 // Open starts listening on both addresses and serves in the background.
 // An address ending in :0 gets a free port; see URL and PublicURL.
 func (s *Server) Open() (err error) {
+	if err := s.preparePublic(); err != nil {
+		return err
+	}
 	if s.consoleLn, err = net.Listen("tcp", s.Addr); err != nil {
 		return fmt.Errorf("listen on %s: %w", s.Addr, err)
 	}
@@ -66,7 +116,7 @@ func (s *Server) Open() (err error) {
 		s.consoleLn.Close()
 		return fmt.Errorf("listen on %s: %w", s.PublicAddr, err)
 	}
-	s.console = s.newHTTPServer(s.consoleRoutes())
+	s.console = s.newHTTPServer(s.logRequests(securityHeaders(s.consoleRoutes())))
 	s.public = s.newHTTPServer(s.publicRoutes())
 	for srv, ln := range map[*http.Server]net.Listener{s.console: s.consoleLn, s.public: s.publicLn} {
 		go func() {
@@ -78,9 +128,25 @@ func (s *Server) Open() (err error) {
 	return nil
 }
 
+// preparePublic checks the public key and parses the public pages.
+func (s *Server) preparePublic() (err error) {
+	switch len(s.PublicKey) {
+	case PublicKeySize:
+		s.csrfKey = s.PublicKey
+	case 0:
+		s.csrfKey = make([]byte, PublicKeySize)
+		rand.Read(s.csrfKey)
+		s.Logger.Warn("no public key: the public forms' tokens are good only until this process stops, and only on it")
+	default:
+		return fmt.Errorf("public key: %d bytes, want %d", len(s.PublicKey), PublicKeySize)
+	}
+	s.site, err = newPublicSite()
+	return err
+}
+
 func (s *Server) newHTTPServer(h http.Handler) *http.Server {
 	return &http.Server{
-		Handler:           s.recoverPanics(s.logRequests(securityHeaders(h))),
+		Handler:           s.recoverPanics(h),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -153,11 +219,21 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 // duration. Query strings and bodies are never logged, as they can carry
 // personal data.
 func (s *Server) logRequests(next http.Handler) http.Handler {
+	return s.logRequestsAt(slog.LevelInfo, next)
+}
+
+// logRequestsAt logs requests at level, and costs nothing when the
+// logger leaves that level out.
+func (s *Server) logRequestsAt(level slog.Level, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.Logger.Enabled(r.Context(), level) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		start := s.Now()
 		rec := &statusRecorder{ResponseWriter: w}
 		next.ServeHTTP(rec, r)
-		s.Logger.InfoContext(r.Context(), "request",
+		s.Logger.Log(r.Context(), level, "request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),
 			slog.Duration("duration", s.Now().Sub(start)))

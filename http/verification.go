@@ -1,0 +1,112 @@
+package http
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/breachdesk/breachdesk"
+)
+
+// maxTypedCode is the longest code, as typed, that a page shows back.
+const maxTypedCode = 40
+
+// verifyView is the verification page: its form (verify), or the answer
+// for a code: genuine (verify_genuine) or not (verify_fake).
+type verifyView struct {
+	Page *publicPage
+	// Code is the code as typed, or in canonical form once it parses.
+	Code string
+	// Notice is the genuine notice of Code, nil when it is not one of
+	// ours; Malformed is set when Code cannot even be a code.
+	Notice    *breachdesk.Verification
+	Malformed bool
+	// SentOn is the day Notice was sent, in the page's language.
+	SentOn string
+	// Letter and ContactHref complete a genuine answer.
+	Letter      bool
+	ContactHref string
+}
+
+// handleVerify answers GET /verify: the form for a code and, with
+// ?code=, whether the notice that carries it is genuine. An unknown or
+// malformed code is an answer, not an error: 200 with the page that says
+// the message did not come from us.
+func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, p *publicPage) {
+	v := &verifyView{Page: p, Code: queryValue(r.URL.RawQuery, "code")}
+	if v.Code == "" {
+		s.render(w, r, p, http.StatusOK, "verify", v)
+		return
+	}
+	if len(v.Code) > maxTypedCode {
+		v.Code = v.Code[:maxTypedCode]
+	}
+	code, err := breachdesk.ParseNoticeCode(v.Code)
+	if err != nil {
+		v.Malformed = true
+		p.Here = "/verify?code=" + url.QueryEscape(v.Code)
+		s.render(w, r, p, http.StatusOK, "verify_fake", v)
+		return
+	}
+	v.Code = code
+	p.Here = "/verify?code=" + code // the canonical form needs no escaping
+	n, err := s.verifyNotice(r, code)
+	switch {
+	case breachdesk.ErrorCode(err) == breachdesk.ENotFound:
+		s.render(w, r, p, http.StatusOK, "verify_fake", v)
+		return
+	case err != nil:
+		// Never tell a person a genuine notice is fake because the
+		// database did not answer.
+		s.Logger.ErrorContext(r.Context(), "verify notice", slog.Any("error", err))
+		w.Header().Set("Retry-After", "30")
+		s.publicError(w, r, p, http.StatusServiceUnavailable, errorUnavailable)
+		return
+	}
+	v.Notice = n
+	if n.Channel == breachdesk.ChannelLetter {
+		v.Letter = true
+	} else {
+		// Recipient comes masked; masking again is harmless and keeps a
+		// store's mistake from showing an address.
+		n.Recipient = breachdesk.MaskEmail(n.Recipient)
+	}
+	if n.SentAt != nil {
+		v.SentOn = p.cat.Date(*n.SentAt)
+	}
+	if validSlug(n.IncidentSlug) {
+		v.ContactHref = p.Base + "/contact?incident=" + n.IncidentSlug + "&code=" + code
+	} else {
+		n.IncidentSlug = ""
+		v.ContactHref = p.Base + "/contact?code=" + code
+	}
+	s.render(w, r, p, http.StatusOK, "verify_genuine", v)
+}
+
+// queryValue returns the first value of key in an encoded query, or "",
+// without building the map of every value that URL.Query builds.
+func queryValue(rawQuery, key string) string {
+	for rawQuery != "" {
+		var pair string
+		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
+		k, v, _ := strings.Cut(pair, "=")
+		if k != key {
+			continue
+		}
+		if value, err := url.QueryUnescape(v); err == nil {
+			return value
+		}
+		return v
+	}
+	return ""
+}
+
+// verifyNotice asks the verification service, if there is one.
+func (s *Server) verifyNotice(r *http.Request, code string) (*breachdesk.Verification, error) {
+	if s.VerificationService == nil {
+		return nil, errors.New("no verification service")
+	}
+	return s.VerificationService.VerifyNotice(r.Context(), code)
+}
