@@ -236,3 +236,40 @@ type InquiryFilter struct {
 	Offset int
 	Limit  int
 }
+
+// Validate returns an invalid error if the sealed inquiry lacks what every
+// inquiry has; the rest was checked on the plaintext, which stores never
+// see. i numbers it within a batch.
+func (q *SealedInquiry) Validate(i int) error {
+	switch {
+	case q == nil:
+		return Errorf(EInvalid, "Inquiry %d is missing.", i)
+	case q.Category == "":
+		return FieldErrorf("category", "inquiry %d has no category", i)
+	case !slices.Contains(InquiryCategories(), q.Category):
+		return FieldErrorf("category", "inquiry %d: %q is not a category of inquiry", i, q.Category)
+	case len(q.Name) == 0:
+		return FieldErrorf("name", "inquiry %d has no sealed name", i)
+	case len(q.Email) == 0:
+		return FieldErrorf("email", "inquiry %d has no sealed e-mail address", i)
+	case len(q.Message) == 0:
+		return FieldErrorf("message", "inquiry %d has no sealed message", i)
+	}
+	return nil
+}
+
+// Start sets what a new inquiry starts with at now: open, not assigned,
+// no receipt yet, a deadline for a data-subject request, and a reference
+// when it has none.
+func (q *SealedInquiry) Start(now time.Time) {
+	q.Status, q.AssignedTo, q.ReceiptSentAt = InquiryOpen, "", nil
+	q.DueAt = nil
+	if q.Category == InquiryDataRequest {
+		due := DataRequestDue(now)
+		q.DueAt = &due
+	}
+	q.CreatedAt, q.UpdatedAt = now, now
+	if q.Reference == "" {
+		q.Reference = NewInquiryReference()
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -31,7 +30,7 @@ func NewInquiryService(db *DB) *InquiryService {
 // their record, as the outbox is the notices'.
 func (s *InquiryService) CreateInquiries(ctx context.Context, inquiries []*breachdesk.SealedInquiry) error {
 	for i, q := range inquiries {
-		if err := checkSealedInquiry(i, q); err != nil {
+		if err := q.Validate(i); err != nil {
 			return err
 		}
 	}
@@ -103,42 +102,6 @@ func (s *InquiryService) MarkInquiryReceipts(ctx context.Context, ids []int64, a
 	return tx.Commit()
 }
 
-// checkSealedInquiry returns an invalid error if the i-th inquiry lacks
-// what every inquiry has. The rest was checked on the plaintext, which the
-// store never sees.
-func checkSealedInquiry(i int, q *breachdesk.SealedInquiry) error {
-	switch {
-	case q == nil:
-		return breachdesk.Errorf(breachdesk.EInvalid, "Inquiry %d is missing.", i)
-	case q.Category == "":
-		return breachdesk.FieldErrorf("category", "inquiry %d has no category", i)
-	case !slices.Contains(breachdesk.InquiryCategories(), q.Category):
-		return breachdesk.FieldErrorf("category", "inquiry %d: %q is not a category of inquiry", i, q.Category)
-	case len(q.Name) == 0:
-		return breachdesk.FieldErrorf("name", "inquiry %d has no sealed name", i)
-	case len(q.Email) == 0:
-		return breachdesk.FieldErrorf("email", "inquiry %d has no sealed e-mail address", i)
-	case len(q.Message) == 0:
-		return breachdesk.FieldErrorf("message", "inquiry %d has no sealed message", i)
-	}
-	return nil
-}
-
-// prepareNewInquiry sets what a new inquiry starts with at now: open, not
-// assigned, no receipt yet, and a deadline for a data-subject request.
-func prepareNewInquiry(q *breachdesk.SealedInquiry, now time.Time) {
-	q.Status, q.AssignedTo, q.ReceiptSentAt = breachdesk.InquiryOpen, "", nil
-	q.DueAt = nil
-	if q.Category == breachdesk.InquiryDataRequest {
-		due := breachdesk.DataRequestDue(now)
-		q.DueAt = &due
-	}
-	q.CreatedAt, q.UpdatedAt = now, now
-	if q.Reference == "" {
-		q.Reference = breachdesk.NewInquiryReference()
-	}
-}
-
 func createInquiries(ctx context.Context, tx *Tx, inquiries []*breachdesk.SealedInquiry) error {
 	// A taken reference inserts nothing; the batch then fails as a
 	// conflict.
@@ -159,7 +122,7 @@ func createInquiries(ctx context.Context, tx *Tx, inquiries []*breachdesk.Sealed
 		if i%100 == 0 && ctx.Err() != nil {
 			return ctx.Err()
 		}
-		prepareNewInquiry(q, tx.now)
+		q.Start(tx.now)
 		result, err := stmt.ExecContext(rowCtx, q.Reference, q.IncidentID, string(q.Category), q.RequestKind,
 			q.Name, q.Email, q.Phone, q.Message, q.EmailIndex, q.Code, q.NoticeID, q.Language, string(q.Status),
 			nullTime(q.DueAt), now, now)
