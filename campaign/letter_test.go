@@ -19,19 +19,7 @@ import (
 // takes them back, writes every letter, and marks those in flight
 // uncertain.
 func TestLettersTakeBackADeadRun(t *testing.T) {
-	db := sqlite.NewDB(filepath.Join(t.TempDir(), "test.db"))
-	if err := db.Open(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	mk, err := keyring.NewMasterKey(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := keyring.Open(actor, mk, sqlite.NewDataKeyService(db), time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, k := openWithKeyring(t)
 	incidents := sqlite.NewIncidentService(db)
 	inc := &breachdesk.Incident{Title: "Theft", Summary: "An intruder copied customer records.", DataCategories: []string{"name", "postal_address"}}
 	if err := incidents.CreateIncident(actor, inc); err != nil {
@@ -111,4 +99,24 @@ func TestLettersTakeBackADeadRun(t *testing.T) {
 			t.Error("the dead letter run is still registered")
 		}
 	}
+}
+
+// openWithKeyring opens a SQLite database in a temporary directory and a
+// keyring with a new master key, for tests that seal real people.
+func openWithKeyring(t *testing.T) (*sqlite.DB, *keyring.Keyring) {
+	t.Helper()
+	db := sqlite.NewDB(filepath.Join(t.TempDir(), "test.db"))
+	if err := db.Open(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	mk, err := keyring.NewMasterKey(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := keyring.Open(actor, mk, sqlite.NewDataKeyService(db), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, k
 }

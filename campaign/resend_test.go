@@ -3,7 +3,6 @@ package campaign_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -36,19 +35,7 @@ func (m *mailbox) count(to string) int {
 }
 
 func TestResendOnlyToTheAffected(t *testing.T) {
-	db := sqlite.NewDB(filepath.Join(t.TempDir(), "test.db"))
-	if err := db.Open(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	mk, err := keyring.NewMasterKey(time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := keyring.Open(actor, mk, sqlite.NewDataKeyService(db), time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, k := openWithKeyring(t)
 	incidents := sqlite.NewIncidentService(db)
 	inc := &breachdesk.Incident{Title: "Theft", Summary: "An intruder copied customer records.", DataCategories: []string{"name", "email"}}
 	if err := incidents.CreateIncident(actor, inc); err != nil {
