@@ -10,7 +10,6 @@ import (
 
 	"github.com/breachdesk/breachdesk"
 	"github.com/breachdesk/breachdesk/campaign"
-	"github.com/breachdesk/breachdesk/keyring"
 	"github.com/breachdesk/breachdesk/notice"
 	"github.com/breachdesk/breachdesk/sqlite"
 )
