@@ -83,7 +83,8 @@ type Inquiry struct {
 	Phone   string `json:"phone,omitempty"`
 	Message string `json:"message"`
 	// Code is the verification code the person gave, in canonical form;
-	// NoticeID the notice it belongs to, when it is genuine.
+	// NoticeID the notice it belongs to, when it is genuine, as the store
+	// finds it.
 	Code     string `json:"code,omitempty"`
 	NoticeID *int64 `json:"notice_id,omitempty"`
 	// Language is the language the person used the form in, and will be
@@ -209,6 +210,11 @@ type InquiryService interface {
 	// lacks its category, sealed name, e-mail or message, and conflict if
 	// a reference is taken: the sealed fields are bound to the reference
 	// (keyring.SealInquiry), so only the caller can give another.
+	//
+	// It links each inquiry to the notice handed over that carries its
+	// Code, setting NoticeID and IncidentID to that notice's; else it
+	// keeps IncidentID if that incident exists and clears it if not, so
+	// that a stale id never fails a batch of other people's inquiries.
 	CreateInquiries(ctx context.Context, inquiries []*SealedInquiry) error
 
 	// FindInquiries returns the inquiries the filter selects, oldest

@@ -165,6 +165,7 @@ func (in *Intake) commit(ctx context.Context, batch []*entry) {
 		if err == nil {
 			s, q := e.sealed, e.inquiry
 			q.ID, q.Reference, q.Status, q.DueAt, q.CreatedAt, q.UpdatedAt = s.ID, s.Reference, s.Status, s.DueAt, s.CreatedAt, s.UpdatedAt
+			q.IncidentID, q.NoticeID = s.IncidentID, s.NoticeID
 		}
 		e.reply <- err
 	}

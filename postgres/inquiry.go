@@ -100,27 +100,38 @@ func (s *InquiryService) MarkInquiryReceipts(ctx context.Context, ids []int64, a
 	return tx.Commit(ctx)
 }
 
-// insertInquirySQL inserts one inquiry. A taken reference inserts nothing
-// and returns no row, instead of failing the batch: the inquiry draws
-// another reference and goes in the next batch.
+// insertInquirySQL inserts one inquiry. It links the inquiry to the
+// notice carrying its code, and to that notice's incident, else to the
+// incident the caller named if it exists: an id that does not exist is
+// dropped rather than failing the batch of other people's inquiries. A
+// taken reference inserts nothing and returns no row, instead of failing
+// the batch: the inquiry draws another reference and goes in the next
+// batch.
 const insertInquirySQL = `
 	INSERT INTO inquiries (reference, incident_id, category, request_kind, name, email, phone, message,
 		email_index, code, notice_id, language, status, assigned_to, due_at, receipt_sent_at, created_at, updated_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, '', $14, NULL, $15, $15)
+	VALUES ($1,
+		COALESCE(
+			(SELECT c.incident_id FROM notices n JOIN campaigns c ON c.id = n.campaign_id
+			 WHERE n.code = NULLIF($10, '') AND n.state IN ('in_flight', 'sent', 'bounced')),
+			(SELECT id FROM incidents WHERE id = $2)),
+		$3, $4, $5, $6, $7, $8, $9, $10,
+		(SELECT id FROM notices WHERE code = NULLIF($10, '') AND state IN ('in_flight', 'sent', 'bounced')),
+		$11, $12, '', $13, NULL, $14, $14)
 	ON CONFLICT (reference) DO NOTHING
-	RETURNING id`
+	RETURNING id, incident_id, notice_id`
 
 func createInquiries(ctx context.Context, tx *Tx, inquiries []*breachdesk.SealedInquiry) error {
 	batch := &pgx.Batch{}
 	for _, q := range inquiries {
 		q.Start(tx.now)
 		batch.Queue(insertInquirySQL, q.Reference, q.IncidentID, string(q.Category), q.RequestKind,
-			q.Name, q.Email, q.Phone, q.Message, q.EmailIndex, q.Code, q.NoticeID, q.Language, string(q.Status),
+			q.Name, q.Email, q.Phone, q.Message, q.EmailIndex, q.Code, q.Language, string(q.Status),
 			q.DueAt, tx.now)
 	}
 	results := tx.SendBatch(ctx, batch)
 	for _, q := range inquiries {
-		err := results.QueryRow().Scan(&q.ID)
+		err := results.QueryRow().Scan(&q.ID, &q.IncidentID, &q.NoticeID)
 		if errors.Is(err, pgx.ErrNoRows) {
 			// The sealed fields are bound to the reference: only the
 			// caller, who can seal them again, may give another.

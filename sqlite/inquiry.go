@@ -102,14 +102,27 @@ func (s *InquiryService) MarkInquiryReceipts(ctx context.Context, ids []int64, a
 	return tx.Commit()
 }
 
+// insertInquirySQL inserts one inquiry. It links the inquiry to the
+// notice carrying its code, and to that notice's incident, else to the
+// incident the caller named if it exists: an id that does not exist is
+// dropped rather than failing the batch of other people's inquiries. A
+// taken reference inserts nothing and returns no row.
+const insertInquirySQL = `
+	INSERT INTO inquiries (reference, incident_id, category, request_kind, name, email, phone, message,
+		email_index, code, notice_id, language, status, assigned_to, due_at, receipt_sent_at, created_at, updated_at)
+	VALUES (?1,
+		COALESCE(
+			(SELECT c.incident_id FROM notices n JOIN campaigns c ON c.id = n.campaign_id
+			 WHERE n.code = NULLIF(?10, '') AND n.state IN ('in_flight', 'sent', 'bounced')),
+			(SELECT id FROM incidents WHERE id = ?2)),
+		?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,
+		(SELECT id FROM notices WHERE code = NULLIF(?10, '') AND state IN ('in_flight', 'sent', 'bounced')),
+		?11, ?12, '', ?13, NULL, ?14, ?14)
+	ON CONFLICT (reference) DO NOTHING
+	RETURNING id, incident_id, notice_id`
+
 func createInquiries(ctx context.Context, tx *Tx, inquiries []*breachdesk.SealedInquiry) error {
-	// A taken reference inserts nothing; the batch then fails as a
-	// conflict.
-	stmt, err := tx.PrepareContext(ctx, `
-		INSERT INTO inquiries (reference, incident_id, category, request_kind, name, email, phone, message,
-			email_index, code, notice_id, language, status, assigned_to, due_at, receipt_sent_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, NULL, ?, ?)
-		ON CONFLICT (reference) DO NOTHING`)
+	stmt, err := tx.PrepareContext(ctx, insertInquirySQL)
 	if err != nil {
 		return FormatError(err)
 	}
@@ -123,19 +136,15 @@ func createInquiries(ctx context.Context, tx *Tx, inquiries []*breachdesk.Sealed
 			return ctx.Err()
 		}
 		q.Start(tx.now)
-		result, err := stmt.ExecContext(rowCtx, q.Reference, q.IncidentID, string(q.Category), q.RequestKind,
-			q.Name, q.Email, q.Phone, q.Message, q.EmailIndex, q.Code, q.NoticeID, q.Language, string(q.Status),
-			nullTime(q.DueAt), now, now)
-		if err != nil {
-			return fmt.Errorf("inquiry %d: %w", i, FormatError(err))
-		}
-		if n, _ := result.RowsAffected(); n == 0 {
+		err := stmt.QueryRowContext(rowCtx, q.Reference, q.IncidentID, string(q.Category), q.RequestKind,
+			q.Name, q.Email, q.Phone, q.Message, q.EmailIndex, q.Code, q.Language, string(q.Status),
+			nullTime(q.DueAt), now).Scan(&q.ID, &q.IncidentID, &q.NoticeID)
+		if errors.Is(err, sql.ErrNoRows) {
 			// The sealed fields are bound to the reference: only the
 			// caller, who can seal them again, may give another.
 			return breachdesk.Errorf(breachdesk.EConflict, "The inquiry reference %s is taken.", q.Reference)
-		}
-		if q.ID, err = result.LastInsertId(); err != nil {
-			return err
+		} else if err != nil {
+			return fmt.Errorf("inquiry %d: %w", i, FormatError(err))
 		}
 	}
 	return nil

@@ -329,18 +329,23 @@ func testCreateInquiries(t *testing.T, open OpenFunc) {
 		})
 	}
 
-	t.Run("ErrAllOrNone", func(t *testing.T) {
-		before := count()
+	t.Run("OKMissingIncidentDropped", func(t *testing.T) {
+		// An incident that does not exist (deleted, or a stale page) must
+		// not fail the batch: the other inquiries are people's too.
 		missing := int64(999_999)
 		batch := []*breachdesk.SealedInquiry{
 			sealedInquiry("kept-1", breachdesk.InquiryQuestion, &inc.ID, "z"),
 			sealedInquiry("missing-incident", breachdesk.InquiryQuestion, &missing, "z"),
 		}
-		if err := s.Inquiries.CreateInquiries(ctx, batch); err == nil {
-			t.Fatal("CreateInquiries(an inquiry of a missing incident) succeeded")
+		if err := s.Inquiries.CreateInquiries(ctx, batch); err != nil {
+			t.Fatal(err)
 		}
-		if n := count(); n != before {
-			t.Fatalf("after a failed batch %d inquiries, want %d", n, before)
+		if batch[0].IncidentID == nil || *batch[0].IncidentID != inc.ID || batch[1].IncidentID != nil {
+			t.Fatalf("incidents %v, %v; want %d, none", batch[0].IncidentID, batch[1].IncidentID, inc.ID)
+		}
+		got, err := s.Inquiries.FindInquiryByReference(ctx, batch[1].Reference)
+		if err != nil || got.IncidentID != nil {
+			t.Fatalf("stored inquiry of a missing incident: %v, %v; want no incident", got, err)
 		}
 	})
 
@@ -599,6 +604,48 @@ func testVerifyNotice(t *testing.T, open OpenFunc) {
 			}
 		})
 	}
+
+	t.Run("OKInquiryLinkedByCode", func(t *testing.T) {
+		// The code a person types links their inquiry to their notice and
+		// its incident, over the page they wrote from; a code no notice
+		// handed over carries links nothing, and the inquiry is kept.
+		other := &breachdesk.Incident{Title: "Laptop lost"}
+		if err := b.s.Incidents.CreateIncident(ctx, other); err != nil {
+			t.Fatal(err)
+		}
+		cases := []struct {
+			code             string
+			page             *int64
+			notice, incident *int64
+		}{
+			{code(notices["E-FR-1"]), &other.ID, &notices["E-FR-1"].ID, &b.inc.ID},
+			{code(notices["E-US-2"]), nil, &notices["E-US-2"].ID, &b.inc.ID},
+			{code(notices["L-FR-1"]), &other.ID, nil, &other.ID},
+			{breachdesk.FormatNoticeCode(0xdeadbeef), nil, nil, nil},
+			{"", &other.ID, nil, &other.ID},
+		}
+		var batch []*breachdesk.SealedInquiry
+		for i, c := range cases {
+			q := sealedInquiry(fmt.Sprint("code-", i), breachdesk.InquiryClaim, c.page, "code")
+			q.Code = c.code
+			batch = append(batch, q)
+		}
+		if err := b.s.Inquiries.CreateInquiries(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range cases {
+			stored, err := b.s.Inquiries.FindInquiryByReference(ctx, batch[i].Reference)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range []*breachdesk.SealedInquiry{batch[i], stored} {
+				if !cmp.Equal(q.NoticeID, c.notice) || !cmp.Equal(q.IncidentID, c.incident) || q.Code != c.code {
+					t.Errorf("inquiry with code %q from incident %v: notice %v, incident %v; want %v, %v",
+						c.code, c.page, q.NoticeID, q.IncidentID, c.notice, c.incident)
+				}
+			}
+		}
+	})
 
 	t.Run("OKRecipientKeptOnRetry", func(t *testing.T) {
 		claimed := b.claim(t, breachdesk.ClaimRequest{WorkerID: "w2", CampaignID: &emails.ID, Limit: 10})
