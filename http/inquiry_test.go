@@ -82,7 +82,7 @@ func TestContactPage(t *testing.T) {
 				v.Set("phone", " +39 06 1234 5678 ")
 			}),
 			contains: []string{"<h1 id=\"answer\">Message reçu</h1>", `<strong class="reference">Q-7KQ4-M2XP</strong>`,
-				"Nous avons envoyé une copie de votre message, avec ce numéro, à a***@example.com.",
+				"Nous envoyons un accusé de réception avec ce numéro à a***@example.com.",
 				"au plus tard le 21 décembre 2026."},
 			notContains: []string{"anna.rossi", "Anna Rossi"},
 			headers:     map[string]string{"Cache-Control": "no-store"}})

@@ -55,6 +55,15 @@ type Config struct {
 	DKIMDomain          string `json:"dkim_domain"`
 	DKIMEd25519Key      string `json:"dkim_ed25519_key"`
 	DKIMEd25519Selector string `json:"dkim_ed25519_selector"`
+
+	// PublicClientRate and PublicRate are the requests per second the
+	// public pages take from one client and from all; empty: the
+	// defaults, "inf": no limit. TrustedProxies lists the reverse proxies
+	// (addresses or prefixes, comma-separated) whose X-Forwarded-For names
+	// the client.
+	PublicClientRate string `json:"public_client_rate"`
+	PublicRate       string `json:"public_rate"`
+	TrustedProxies   string `json:"trusted_proxies"`
 }
 
 // DefaultConfig returns the configuration of a fresh install: a SQLite
@@ -99,6 +108,15 @@ func settings() []setting {
 		{flag: "smtp-addr", env: "BREACHDESK_SMTP_ADDR", serveOnly: true,
 			usage: "address of the inbound SMTP listener for bounces (delivery status notifications); empty: off",
 			field: func(c *Config) *string { return &c.SMTPAddr }},
+		{flag: "public-client-rate", env: "BREACHDESK_PUBLIC_CLIENT_RATE", serveOnly: true,
+			usage: "requests per second the public pages take from one client (IPv4 address or IPv6 /64), or inf (default 10, bursts of 50)",
+			field: func(c *Config) *string { return &c.PublicClientRate }},
+		{flag: "public-rate", env: "BREACHDESK_PUBLIC_RATE", serveOnly: true,
+			usage: "requests per second the public pages take from all clients together, or inf (default 5000)",
+			field: func(c *Config) *string { return &c.PublicRate }},
+		{flag: "trusted-proxies", env: "BREACHDESK_TRUSTED_PROXIES", serveOnly: true,
+			usage: "reverse proxies in front of the public pages, whose X-Forwarded-For names the client: addresses or prefixes, comma-separated",
+			field: func(c *Config) *string { return &c.TrustedProxies }},
 		{flag: "smtp", env: "BREACHDESK_SMTP", mail: true, secret: true,
 			usage: "mail relay: smtp://[user:password@]host:port (STARTTLS when offered), smtps://... or smtp+insecure://...",
 			field: func(c *Config) *string { return &c.SMTP }},

@@ -398,7 +398,7 @@ func (c *cli) serve(extra ...string) (srv *bdhttp.Server, stop func() (int, stri
 			now := c.now
 			m.Now = func() time.Time { return now }
 		}
-		code := m.Run(ctx, append([]string{"--db", c.db, "serve", "--addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0"}, extra...))
+		code := m.Run(ctx, append(append([]string{"--db", c.db, "serve", "--addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0"}, c.keyArgs()...), extra...))
 		m.Close()
 		done <- code
 	}()

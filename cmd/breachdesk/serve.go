@@ -22,7 +22,18 @@ func (m *Main) serveCommand() *cobra.Command {
 under /api/v1, and --public-addr for the pages affected people use. Both answer
 GET /healthz. With --smtp-addr it also takes the delivery status notifications
 that come back to the notices' return paths, and marks those notices bounced.
-It stops gracefully on SIGINT or SIGTERM, finishing requests in flight.`,
+
+The public pages verify notices' codes, show each incident's published page,
+answer "am I affected?" and take questions, claims, data-subject requests and
+complaints. Inquiries are sealed with the key of --key-file (required with
+PostgreSQL) and stored before the person is told their reference; their
+receipts, and the notices an affected address asks for again, go through
+--smtp, From --mail-from (default: the organization's DPO address), signed
+with the --dkim-* settings. Until the organization is set up serve stores
+inquiries and mails nothing, then mails from the moment it is.
+
+It stops gracefully on SIGINT or SIGTERM, finishing requests in flight and
+storing every inquiry handed in.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -43,13 +54,19 @@ It stops gracefully on SIGINT or SIGTERM, finishing requests in flight.`,
 			if srv.ReportGenerator, err = m.reportGenerator(s, ""); err != nil {
 				return err
 			}
+			stopPublic, err := m.startPublic(ctx, s, srv)
+			if err != nil {
+				return err
+			}
 			if err := srv.Open(); err != nil {
+				stopPublic()
 				return err
 			}
 			if m.Config.SMTPAddr != "" {
 				bounces, err := m.bounceServer(ctx, s)
 				if err != nil {
 					srv.Close()
+					stopPublic()
 					return err
 				}
 				defer bounces.Stop()
@@ -62,7 +79,11 @@ It stops gracefully on SIGINT or SIGTERM, finishing requests in flight.`,
 			}
 			<-ctx.Done()
 			m.logger.Info("shutting down")
-			return srv.Close()
+			// The pages first, so that every inquiry a person was told is
+			// received is handed in before the intake stops.
+			err = srv.Close()
+			stopPublic()
+			return err
 		},
 	}
 	m.Config.registerServeFlags(cmd.Flags())

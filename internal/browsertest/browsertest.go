@@ -15,6 +15,7 @@ package browsertest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -173,7 +174,10 @@ func (b *Browser) Viewport(tb testing.TB, width, height int) {
 func (b *Browser) Fill(tb testing.TB, selector, value string) {
 	tb.Helper()
 	sel := chromedp.CSS(selector)
-	if _, err := run(b, chromedp.Steps(chromedp.Clear(sel), chromedp.SendKeys(sel, value))); err != nil {
+	quoted, _ := json.Marshal(selector) // a string always marshals
+	// chromedp.Clear fails on an empty textarea, which has no text node.
+	empty := chromedp.Evaluate[chromedp.Void](`document.querySelector(` + string(quoted) + `).value = ""`)
+	if _, err := run(b, chromedp.Steps(chromedp.WaitReady(sel), empty, chromedp.SendKeys(sel, value))); err != nil {
 		tb.Fatalf("browsertest: fill %s: %v", selector, err)
 	}
 }
@@ -250,4 +254,14 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// SetAttribute sets the attribute name of the first element that the CSS
+// selector matches to value; for instance novalidate on a form, to submit
+// what the browser's own checks would stop and see the server's answer.
+func (b *Browser) SetAttribute(tb testing.TB, selector, name, value string) {
+	tb.Helper()
+	if _, err := run(b, chromedp.SetAttributeValue(chromedp.CSS(selector), name, value)); err != nil {
+		tb.Fatalf("browsertest: set %s on %s: %v", name, selector, err)
+	}
 }

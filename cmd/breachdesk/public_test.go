@@ -1,0 +1,401 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/mail"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/breachdesk/breachdesk"
+	"github.com/breachdesk/breachdesk/internal/browsertest"
+	"github.com/breachdesk/breachdesk/internal/smtpsink"
+)
+
+// pageFile is the public page of the intrusion, in the five languages of
+// the pages.
+const pageFile = `slug: 2026-customer-data
+published: true
+languages: [en, fr, de, it, es]
+content:
+  en:
+    title: Customer database copied
+    summary: |
+      On 20 November 2026 an intruder copied part of our customer database.
+
+      Passwords were not exposed.
+    faq:
+      - question: Must I change my password?
+        answer: No, but watch for messages that ask for it.
+  fr:
+    title: Copie de la base clients
+    summary: Le 20 novembre 2026, un intrus a copié une partie de notre base clients.
+  de:
+    title: Kundendatenbank kopiert
+    summary: Am 20. November 2026 kopierte ein Eindringling einen Teil unserer Kundendatenbank.
+  it:
+    title: Database clienti copiato
+    summary: Il 20 novembre 2026 un intruso ha copiato parte del nostro database clienti.
+  es:
+    title: Base de datos de clientes copiada
+    summary: El 20 de noviembre de 2026 un intruso copió parte de nuestra base de datos de clientes.
+`
+
+// pageTitles are the titles of pageFile, by language.
+var pageTitles = map[string]string{"en": "Customer database copied", "fr": "Copie de la base clients",
+	"de": "Kundendatenbank kopiert", "it": "Database clienti copiato", "es": "Base de datos de clientes copiada"}
+
+// noticeTitle is the title the verification page shows for n: the page's,
+// in the notice's language, which is the one the person read.
+func noticeTitle(n *breachdesk.Notice) string {
+	base, _, _ := strings.Cut(n.Language, "-")
+	return pageTitles[base]
+}
+
+// publicCase is an install that has notified the people of the intrusion
+// by e-mail and published the incident's page.
+type publicCase struct {
+	c        *cli
+	incident string
+	sink     *smtpsink.Sink
+	mailArgs []string
+	// people are the notified people with an e-mail address, and notices
+	// their notices, by external id.
+	people  []map[string]string
+	notices map[string]*breachdesk.Notice
+}
+
+// setupPublic notifies a few people through a real SMTP server and
+// publishes the incident's page with the CLI.
+func setupPublic(t *testing.T, c *cli) *publicCase {
+	t.Helper()
+	c.mustRun("", "org", "set", "--name", "Marketplace SAS", "--country", "FR",
+		"--dpo-name", "Dana Prot", "--dpo-email", "dpo@marketplace.example", "--language", "fr")
+	generated := c.mustRun("", "gen", "subjects", "6", "--seed", "8", "--countries", "FR,DE,IT,ES,US-CA")
+	p := &publicCase{c: c, notices: map[string]*breachdesk.Notice{}}
+	for _, row := range people(t, generated) {
+		if row["email"] != "" {
+			p.people = append(p.people, row)
+		}
+	}
+	p.incident = strings.TrimSpace(c.mustRun(intrusionFile, "incident", "create", "-f", "-"))
+	c.mustRun("", append(c.keyArgs(), "subjects", "import", p.incident, c.file("people.csv", generated))...)
+	campaignID := strings.TrimSpace(c.mustRun("", "campaign", "create", p.incident))
+	p.sink = smtpsink.Start(t)
+	p.mailArgs = append(c.keyArgs(), "--mail-from", mailFrom, "--public-url", "https://notice.marketplace.example", "--smtp", p.sink.URL())
+	c.mustRun("", append([]string{"campaign", "send", campaignID}, p.mailArgs...)...)
+	for _, n := range c.notices(campaignID) {
+		p.notices[n.ExternalID] = n
+	}
+	c.mustRun("", "incident", "page", "set", p.incident, "-f", c.file("page.yaml", pageFile))
+	return p
+}
+
+// publicClient is a person's browser without script: it keeps cookies and
+// sends forms with the token of the page that holds them.
+type publicClient struct {
+	t    *testing.T
+	base string
+	http *http.Client
+}
+
+func newPublicClient(t *testing.T, base string) *publicClient {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &publicClient{t: t, base: base, http: &http.Client{Jar: jar}}
+}
+
+// get returns the status and body of a public page.
+func (pc *publicClient) get(path string) (int, string) {
+	pc.t.Helper()
+	resp, err := pc.http.Get(pc.base + path)
+	if err != nil {
+		pc.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// submit loads the form page at path and posts fields to it with its
+// token, as the form's button would.
+func (pc *publicClient) submit(path string, fields url.Values) (int, string) {
+	pc.t.Helper()
+	_, form := pc.get(path)
+	token := csrfField.FindStringSubmatch(form)
+	if token == nil {
+		pc.t.Fatalf("GET %s holds no form token", path)
+	}
+	fields.Set("csrf", token[1])
+	resp, err := pc.http.PostForm(pc.base+strings.SplitN(path, "?", 2)[0], fields)
+	if err != nil {
+		pc.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// waitForMail waits until the sink holds a message to address whose text
+// contains want, and returns it.
+func waitForMail(t *testing.T, sink *smtpsink.Sink, address, want string) *smtpsink.Message {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		for _, m := range sink.Received(t) {
+			if len(m.To) == 1 && strings.EqualFold(m.To[0], address) && bytes.Contains(m.Data, []byte(want)) {
+				return &m
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no message to %s containing %q arrived", address, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestPublicPages: a person checks that their notice is genuine, reads
+// the incident's page, asks for their notice again and writes in with
+// their code, on a real server mailing through a real SMTP server.
+func TestPublicPages(t *testing.T) {
+	smtpsink.Require(t)
+	smtpsink.DKIMPython(t)
+	for name, c := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			c.t = t
+			p := setupPublic(t, c)
+			person := p.people[0]
+			n := p.notices[person["external_id"]]
+			if n == nil || n.Code == "" || n.State != breachdesk.NoticeSent {
+				t.Fatalf("notice of %s: %+v, want sent with a code", person["external_id"], n)
+			}
+
+			// The page, as staff set it, and a bad file that changes nothing.
+			var shown breachdesk.IncidentPage
+			if err := json.Unmarshal([]byte(c.mustRun("", "incident", "page", "show", p.incident, "--json")), &shown); err != nil {
+				t.Fatal(err)
+			}
+			if shown.Slug != "2026-customer-data" || !shown.Published || len(shown.Languages) != 5 || len(shown.In("en").FAQ) != 1 {
+				t.Fatalf("incident page show --json = %+v", shown)
+			}
+			bad := c.run("", "incident", "page", "set", p.incident, "-f",
+				c.file("bad.yaml", strings.Replace(pageFile, "slug: 2026-customer-data", "slug: Customer Data!", 1)))
+			if bad.code != ExitInvalid || !strings.Contains(bad.stderr, "bad.yaml:1") || !strings.Contains(bad.stderr, "slug") {
+				t.Fatalf("incident page set with a bad slug: exit %d, %q; want invalid naming bad.yaml:1 and slug", bad.code, bad.stderr)
+			}
+			if out := c.mustRun("", "incident", "page", "show", p.incident); !strings.Contains(out, "2026-customer-data") {
+				t.Fatalf("after a rejected file the page changed:\n%s", out)
+			}
+
+			keyPath, record := dkimKey(t, c.dir)
+			srv, stop := c.serve(append(p.mailArgs, "--dkim-key", keyPath, "--dkim-selector", "bd", "--dkim-domain", "marketplace.example",
+				"--public-client-rate", "inf")...)
+			pc := newPublicClient(t, srv.PublicURL())
+
+			// Verify: genuine, in the person's language or another; fake.
+			status, body := pc.get("/en/verify?code=" + url.QueryEscape(strings.ToLower(n.Code)))
+			for _, want := range []string{"This message is genuine", "Marketplace SAS", noticeTitle(n), n.Recipient, n.Code} {
+				if status != http.StatusOK || !strings.Contains(body, want) {
+					t.Fatalf("GET /en/verify?code=%s = %d, want 200 with %q:\n%s", n.Code, status, want, body)
+				}
+			}
+			if strings.Contains(body, person["email"]) {
+				t.Errorf("the verification page shows the whole address %s", person["email"])
+			}
+			if _, body := pc.get("/fr/verify?code=" + n.Code); !strings.Contains(body, "Ce message est authentique") || !strings.Contains(body, noticeTitle(n)) {
+				t.Errorf("GET /fr/verify: want the French answer and the notice's title:\n%s", body)
+			}
+			if _, body := pc.get("/en/verify?code=BD-0000-0000-0000"); !strings.Contains(body, "We have not sent any notice with the code") {
+				t.Errorf("GET /en/verify with an unknown code: want it called not ours:\n%s", body)
+			}
+
+			// The incident's page.
+			if status, body := pc.get("/en/incidents/2026-customer-data"); status != http.StatusOK ||
+				!strings.Contains(body, "Passwords were not exposed.") || !strings.Contains(body, "Must I change my password?") {
+				t.Errorf("GET /en/incidents/2026-customer-data = %d:\n%s", status, body)
+			}
+
+			// Am I affected: the same page either way; only the affected
+			// address is mailed its notice again, with its code.
+			before := len(p.sink.Received(t))
+			status1, other := pc.submit("/en/affected", url.Values{"email": {"nobody.here@example.org"}})
+			status2, affected := pc.submit("/en/affected", url.Values{"email": {strings.ToUpper(person["email"])}})
+			if status1 != http.StatusOK || status1 != status2 || other != affected {
+				t.Fatalf("POST /affected: %d and %d, pages equal %v; want the same answer", status1, status2, other == affected)
+			}
+			again := waitForMail(t, p.sink, person["email"], "Message-ID: <resent.")
+			if !bytes.Contains(again.Data, []byte(n.Code)) {
+				t.Errorf("the notice sent again lacks its code %s", n.Code)
+			}
+			if got := len(p.sink.Received(t)); got != before+1 {
+				t.Errorf("the sink received %d messages after the two requests, want 1 (only to the affected address)", got-before)
+			}
+
+			// An inquiry with the code: a reference at once, a signed receipt.
+			status, done := pc.submit("/en/contact?code="+n.Code, url.Values{
+				"category": {"claim"}, "name": {person["name"]}, "email": {person["email"]}, "code": {n.Code},
+				"message": {"My address was in the stolen table; I want compensation."}})
+			ref := regexp.MustCompile(`Q-[0-9A-Z]{4}-[0-9A-Z]{4}`).FindString(done)
+			if status != http.StatusOK || ref == "" || !strings.Contains(done, "Message received") {
+				t.Fatalf("POST /en/contact = %d, reference %q:\n%s", status, ref, done)
+			}
+			receipt := waitForMail(t, p.sink, person["email"], ref)
+			if report, ok := smtpsink.VerifyDKIM(t, receipt.Data, 1, map[string]string{"bd._domainkey.marketplace.example": record}); !ok {
+				t.Errorf("python3-dkim rejects the receipt's signature: %s", report)
+			}
+			msg, err := mail.ReadMessage(bytes.NewReader(receipt.Data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if text, _ := io.ReadAll(msg.Body); bytes.Contains(text, []byte("compensation")) {
+				t.Errorf("the receipt repeats the message, which anyone could have sent to this address")
+			}
+
+			if code, logs := stop(); code != ExitOK {
+				t.Fatalf("serve exit %d: %s", code, logs)
+			} else if strings.Contains(logs, person["email"]) || strings.Contains(logs, "nobody.here@example.org") {
+				t.Errorf("serve logged an address in plaintext:\n%s", logs)
+			}
+			stored, err := c.openStore().Inquiries.FindInquiryByReference(context.Background(), ref)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stored.NoticeID == nil || *stored.NoticeID != n.ID || stored.IncidentID == nil || stored.ReceiptSentAt == nil ||
+				bytes.Contains(stored.Message, []byte("compensation")) {
+				t.Errorf("stored inquiry: notice %v, incident %v, receipt %v; want linked to notice %d, receipted, sealed",
+					stored.NoticeID, stored.IncidentID, stored.ReceiptSentAt, n.ID)
+			}
+		})
+	}
+}
+
+// screenshots is where TestPublicPagesInBrowser saves its screenshots:
+// $BREACHDESK_SCREENSHOTS (docs/screenshots to refresh the documentation's)
+// or a temporary directory.
+func screenshots(t *testing.T) string {
+	if dir := os.Getenv("BREACHDESK_SCREENSHOTS"); dir != "" {
+		return dir
+	}
+	return t.TempDir()
+}
+
+// TestPublicPagesInBrowser walks the public pages in headless Chromium as
+// a person would, in English then French and on a phone, checks each page
+// with axe-core and takes a screenshot of it.
+func TestPublicPagesInBrowser(t *testing.T) {
+	smtpsink.Require(t)
+	browsertest.Require(t)
+	c := backends(t)["SQLite"]
+	p := setupPublic(t, c)
+	person := p.people[0]
+	n := p.notices[person["external_id"]]
+	srv, _ := c.serve(append(p.mailArgs, "--public-client-rate", "inf")...)
+	base := srv.PublicURL()
+	dir := screenshots(t)
+	b := browsertest.New(t)
+
+	// check runs axe-core on the page in the tab and saves its screenshot.
+	check := func(name string) {
+		t.Helper()
+		b.RequireAccessible(t)
+		b.Screenshot(t, filepath.Join(dir, name+".png"))
+	}
+	expect := func(selector, want string) {
+		t.Helper()
+		if got := b.Text(t, selector); !strings.Contains(got, want) {
+			t.Errorf("%s: %s reads %q, want %q", b.Location(t), selector, got, want)
+		}
+	}
+
+	if status := b.Open(t, base+"/en/"); status != http.StatusOK {
+		t.Fatalf("home page: %d", status)
+	}
+	check("home")
+
+	// The person types the code of their notice, as printed.
+	b.Open(t, base+"/en/verify")
+	check("verify")
+	b.Fill(t, "#code", strings.ToLower(strings.ReplaceAll(n.Code, "-", " ")))
+	if status := b.Submit(t, "main form button[type=submit]"); status != http.StatusOK {
+		t.Fatalf("verify: %d", status)
+	}
+	expect("h1", "This message is genuine")
+	expect("dl.facts", n.Recipient)
+	expect("dl.facts", noticeTitle(n))
+	check("verify-genuine")
+
+	// The same page in French, through the language switcher.
+	if status := b.Submit(t, `nav.languages a[hreflang="fr"]`); status != http.StatusOK {
+		t.Fatalf("switch to French: %d", status)
+	}
+	if loc := b.Location(t); !strings.Contains(loc, "/fr/verify?code=") {
+		t.Errorf("after switching to French the tab is at %s, want /fr/verify with the code", loc)
+	}
+	expect("h1", "Ce message est authentique")
+	check("verify-genuine-fr")
+
+	b.Open(t, base+"/en/verify?code=BD-0000-0000-0000")
+	expect("h1", "did not come from us")
+	check("verify-fake")
+
+	b.Open(t, base+"/en/incidents/2026-customer-data")
+	expect("h1", "Customer database copied")
+	check("incident")
+
+	b.Open(t, base+"/en/affected")
+	check("affected")
+	b.Fill(t, "#email", person["email"])
+	if status := b.Submit(t, "main form button[type=submit]"); status != http.StatusOK {
+		t.Fatalf("am I affected: %d", status)
+	}
+	expect("h2#answer", "Request received")
+	check("affected-sent")
+	waitForMail(t, p.sink, person["email"], "Message-ID: <resent.")
+
+	// A data-subject request, on a phone, in French.
+	b.Viewport(t, 390, 844)
+	b.Open(t, base+"/fr/contact")
+	check("contact-phone-fr")
+	b.Open(t, base+"/en/contact")
+	b.Fill(t, "#name", person["name"])
+	b.Fill(t, "#email", "not an address")
+	b.Fill(t, "#message", "Please erase my data.")
+	b.Viewport(t, 1280, 900)
+	if status := submitIgnoringValidation(t, b); status != http.StatusUnprocessableEntity {
+		t.Fatalf("contact with a bad address: %d, want 422", status)
+	}
+	expect(".problem", "e-mail address")
+	check("contact-error")
+	b.Fill(t, "#email", person["email"])
+	b.Fill(t, "#code", n.Code)
+	if status := b.Submit(t, "main form button[type=submit]"); status != http.StatusOK {
+		t.Fatalf("contact: %d", status)
+	}
+	ref := b.Text(t, ".reference")
+	if !regexp.MustCompile(`^Q-[0-9A-Z]{4}-[0-9A-Z]{4}$`).MatchString(ref) {
+		t.Fatalf("the confirmation shows the reference %q", ref)
+	}
+	check("contact-done")
+	waitForMail(t, p.sink, person["email"], ref)
+}
+
+// submitIgnoringValidation submits the contact form as a browser that
+// does not check fields would, so that the server's own checks are seen.
+func submitIgnoringValidation(t *testing.T, b *browsertest.Browser) int {
+	t.Helper()
+	b.SetAttribute(t, "main form", "novalidate", "")
+	return b.Submit(t, "main form button[type=submit]")
+}
