@@ -23,6 +23,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/breachdesk/breachdesk"
+	"github.com/breachdesk/breachdesk/notice"
 )
 
 // The public pages: one layout, one template per page, one style sheet and
@@ -93,42 +94,7 @@ func (c *catalog) Date(t time.Time) string {
 	if d == 1 {
 		day = c.T("date.first_day")
 	}
-	return fill(c.T("date.format"), "day", day, "month", c.months[m-1], "year", strconv.Itoa(y))
-}
-
-// fill replaces the {name} placeholders of s by the values given as name,
-// value pairs; a placeholder without a value stays as it is.
-func fill(s string, pairs ...string) string {
-	if !strings.Contains(s, "{") {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s) + 64)
-	for {
-		i := strings.IndexByte(s, '{')
-		if i < 0 {
-			break
-		}
-		j := strings.IndexByte(s[i:], '}')
-		if j < 0 {
-			break
-		}
-		b.WriteString(s[:i])
-		name, found := s[i+1:i+j], false
-		for k := 0; k+1 < len(pairs); k += 2 {
-			if pairs[k] == name {
-				b.WriteString(pairs[k+1])
-				found = true
-				break
-			}
-		}
-		if !found {
-			b.WriteString(s[i : i+j+1])
-		}
-		s = s[i+j+1:]
-	}
-	b.WriteString(s)
-	return b.String()
+	return notice.Fill(c.T("date.format"), "day", day, "month", c.months[m-1], "year", strconv.Itoa(y))
 }
 
 // languageOption is one entry of the language switcher.
@@ -312,7 +278,7 @@ func (site *publicSite) expand(name, lang string, prefixed bool) (*template.Temp
 			if !ok {
 				return "", fmt.Errorf("no text for %s in %s", key, lang)
 			}
-			return fill(texttemplate.HTMLEscapeString(text), pairs...), nil
+			return notice.Fill(texttemplate.HTMLEscapeString(text), pairs...), nil
 		},
 	}
 	stage, err := texttemplate.New(name).Delims("[[", "]]").Funcs(funcs).

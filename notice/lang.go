@@ -97,12 +97,13 @@ func (c *catalog) T(key string) string {
 // values given as name, value pairs. A placeholder with no value is left
 // as it is.
 func (c *catalog) F(key string, pairs ...string) string {
-	return fill(c.T(key), pairs...)
+	return Fill(c.T(key), pairs...)
 }
 
-// fill replaces the {name} placeholders of s by the values given as name,
-// value pairs.
-func fill(s string, pairs ...string) string {
+// Fill replaces the {name} placeholders of s by the values given as name,
+// value pairs; a placeholder without a value stays as it is. The public
+// pages fill their wording with it too.
+func Fill(s string, pairs ...string) string {
 	if !strings.Contains(s, "{") {
 		return s
 	}
@@ -148,7 +149,7 @@ func (c *catalog) Date(t time.Time, us bool) string {
 	if d == 1 {
 		day = c.T("date.first_day")
 	}
-	return fill(format, "day", day, "month", c.months[m-1], "year", strconv.Itoa(y))
+	return Fill(format, "day", day, "month", c.months[m-1], "year", strconv.Itoa(y))
 }
 
 // Count writes a whole number with the language's digit grouping.

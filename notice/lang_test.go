@@ -136,8 +136,8 @@ func TestFill(t *testing.T) {
 		{"no placeholder", "no placeholder"},
 		{"{unclosed", "{unclosed"},
 	} {
-		if got := fill(tc.s, "name", "Ann"); got != tc.want {
-			t.Errorf("fill(%q) = %q, want %q", tc.s, got, tc.want)
+		if got := Fill(tc.s, "name", "Ann"); got != tc.want {
+			t.Errorf("Fill(%q) = %q, want %q", tc.s, got, tc.want)
 		}
 	}
 }

@@ -11,8 +11,10 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/breachdesk/breachdesk"
@@ -37,7 +39,12 @@ type DB struct {
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 
-	// stmts holds statements prepared once on the writer, by query.
+	// commits counts the write transactions this process committed, so
+	// that what is cached of the database can tell it may be stale.
+	commits atomic.Uint64
+
+	// stmts holds statements prepared once: on the writer by query, on
+	// the read pool by readStmtKey.
 	stmts sync.Map
 }
 
@@ -64,6 +71,12 @@ func (db *DB) Open() (err error) {
 	if db.read, err = sql.Open("sqlite3", dsn(db.Path, "deferred")); err != nil {
 		return err
 	}
+	// Readers beyond a few per core only wait for a core, and a pool that
+	// keeps only two idle connections would open and close one, with its
+	// pragmas and its statements, for most queries of a busy public page.
+	readers := max(8, 4*runtime.NumCPU())
+	db.read.SetMaxOpenConns(readers)
+	db.read.SetMaxIdleConns(readers)
 	if err := db.write.Ping(); err != nil {
 		db.Close()
 		return fmt.Errorf("open %s: %w", db.Path, err)
@@ -211,6 +224,17 @@ func (db *DB) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) {
 	return &Tx{Tx: tx, db: db, now: db.Now().UTC().Truncate(time.Microsecond), actor: actor}, nil
 }
 
+// Commit commits the transaction, and counts it when it wrote.
+func (tx *Tx) Commit() error {
+	if err := tx.Tx.Commit(); err != nil {
+		return err
+	}
+	if tx.actor != "" {
+		tx.db.commits.Add(1)
+	}
+	return nil
+}
+
 // cachedStmt returns query as a statement of tx, prepared once for the
 // life of the database when it is one of the statements that run in many
 // small transactions (recording notice outcomes), where preparing them
@@ -222,6 +246,29 @@ func (tx *Tx) cachedStmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	}
 	return tx.PrepareContext(ctx, query)
 }
+
+// readStmt returns query prepared on the read pool, once for the life of
+// the database, for the queries the public pages run at every request.
+// database/sql prepares it on each connection of the pool as it is used.
+func (db *DB) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	key := readStmtKey{query}
+	if v, ok := db.stmts.Load(key); ok {
+		return v.(*sql.Stmt), nil
+	}
+	stmt, err := db.read.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, FormatError(err)
+	}
+	if v, loaded := db.stmts.LoadOrStore(key, stmt); loaded {
+		stmt.Close()
+		return v.(*sql.Stmt), nil
+	}
+	return stmt, nil
+}
+
+// readStmtKey keys the statements of the read pool in DB.stmts, apart
+// from the writer's.
+type readStmtKey struct{ query string }
 
 // prepareCached prepares the statements cachedStmt keeps. It runs at Open,
 // before any transaction: the writer has one connection, which a
