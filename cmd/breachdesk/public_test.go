@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -398,4 +400,116 @@ func submitIgnoringValidation(t *testing.T, b *browsertest.Browser) int {
 	t.Helper()
 	b.SetAttribute(t, "main form", "novalidate", "")
 	return b.Submit(t, "main form button[type=submit]")
+}
+
+// TestInquiriesSurviveAKill: people send inquiries from many browsers at
+// once while the server is killed (SIGKILL, no shutdown). Every inquiry
+// whose reference a person was shown is stored; then a new server mails
+// each its receipt.
+func TestInquiriesSurviveAKill(t *testing.T) {
+	smtpsink.Require(t)
+	for name, c := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			c.t = t
+			c.mustRun("", "org", "set", "--name", "Marketplace SAS", "--country", "FR", "--dpo-email", "dpo@marketplace.example")
+			sink := smtpsink.Start(t)
+			addr := freeLoopback(t)
+			args := append([]string{"--db", c.db, "serve", "--addr", freeLoopback(t), "--public-addr", addr,
+				"--public-client-rate", "inf", "--public-rate", "inf", "--smtp", sink.URL()}, c.keyArgs()...)
+			cmd, out := startBreachdesk(t, args...)
+			base := "http://" + addr
+			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+				if resp, err := http.Get(base + "/healthz"); err == nil {
+					resp.Body.Close()
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("serve did not answer:\n%s", out)
+				}
+			}
+
+			// 16 people each send inquiries until the server dies; the kill
+			// comes once 300 are confirmed.
+			reference := regexp.MustCompile(`Q-[0-9A-Z]{4}-[0-9A-Z]{4}`)
+			var mu sync.Mutex
+			var confirmed []string
+			killed := make(chan struct{})
+			var wg sync.WaitGroup
+			for person := range 16 {
+				wg.Go(func() {
+					pc := newPublicClient(t, base)
+					_, form := pc.get("/en/contact")
+					token := csrfField.FindStringSubmatch(form)
+					if token == nil {
+						t.Errorf("no form token:\n%s", form)
+						return
+					}
+					for i := 0; ; i++ {
+						resp, err := pc.http.PostForm(base+"/en/contact", url.Values{"csrf": {token[1]}, "category": {"question"},
+							"name": {fmt.Sprintf("Person %d-%d", person, i)}, "email": {fmt.Sprintf("p%d.%d@example.org", person, i)},
+							"message": {"Was my card number in the stolen records?"}})
+						if err != nil {
+							return // the server is gone
+						}
+						body, err := io.ReadAll(resp.Body)
+						resp.Body.Close()
+						if err != nil {
+							return
+						}
+						if ref := reference.Find(body); resp.StatusCode == http.StatusOK && ref != nil {
+							mu.Lock()
+							confirmed = append(confirmed, string(ref))
+							if len(confirmed) == 300 {
+								close(killed)
+							}
+							mu.Unlock()
+						} else if resp.StatusCode != http.StatusServiceUnavailable {
+							t.Errorf("POST /en/contact = %d without a reference", resp.StatusCode)
+							return
+						}
+					}
+				})
+			}
+			select {
+			case <-killed:
+			case <-time.After(60 * time.Second):
+				t.Fatalf("300 inquiries were not confirmed in 60 s:\n%s", out)
+			}
+			cmd.Process.Kill()
+			cmd.Wait()
+			wg.Wait()
+
+			s := c.openStore()
+			for _, ref := range confirmed {
+				if _, err := s.Inquiries.FindInquiryByReference(context.Background(), ref); err != nil {
+					t.Errorf("inquiry %s was confirmed to its sender but is not stored: %v", ref, err)
+				}
+			}
+			_, stored, err := s.Inquiries.FindInquiries(context.Background(), breachdesk.InquiryFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if stored < len(confirmed) || stored > len(confirmed)+16 {
+				t.Errorf("%d inquiries stored, %d confirmed: want the confirmed ones and at most one in flight per sender", stored, len(confirmed))
+			}
+
+			// A new server mails the receipts the killed one had not.
+			c.serve("--smtp", sink.URL())
+			for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+				_, pending, err := s.Inquiries.FindInquiries(context.Background(), breachdesk.InquiryFilter{ReceiptPending: true, Limit: 1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if pending == 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("%d receipts still pending a minute after the restart", pending)
+				}
+			}
+			if got := sink.Count(t); got < stored {
+				t.Errorf("the sink received %d receipts for %d inquiries", got, stored)
+			}
+		})
+	}
 }
