@@ -25,9 +25,16 @@ connections=${BENCH_CONNECTIONS:-64}
 duration=${BENCH_DURATION:-15s}
 ncodes=${BENCH_CODES:-10000}
 cd "$(dirname "$0")/.."
-work=$(mktemp -d)
+# BENCH_WORK keeps the prepared database in that directory, and a later run
+# with the same directory and N measures again without preparing it.
+work=${BENCH_WORK:-$(mktemp -d)}
+mkdir -p "$work"
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"; }
+cleanup() {
+	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+	wait 2>/dev/null
+	[[ -n ${BENCH_WORK:-} ]] || rm -rf "$work"
+}
 trap cleanup EXIT
 
 for tool in wrk sqlite3 curl python3 smtp-sink; do
@@ -54,6 +61,10 @@ smtp-sink "${user_args[@]}" -m 1024 "127.0.0.1:$sink_port" 1024 &
 pids+=($!)
 wait_port "$sink_port"
 
+if [[ -s $work/prepared && $(cat "$work/prepared") == "$n" ]]; then
+	echo "Reusing the $n people notified in $work ($(nproc) cores)."
+else
+rm -f "$db" "$db-wal" "$db-shm" "$work/bd.key"
 echo "Preparing and notifying $n people ($(nproc) cores)..."
 "$bd" org set --name "Bench Marketplace" --country FR --dpo-name "Dana Prot" --dpo-email dpo@bench.example >/dev/null
 "$bd" gen subjects "$n" --seed 7 >"$work/people.csv"
@@ -63,6 +74,8 @@ printf 'title: Customer records stolen\nsummary: An intruder copied customer rec
 campaign=$("$bd" campaign create 1 2>/dev/null)
 "$bd" campaign send "$campaign" --smtp "smtp+insecure://127.0.0.1:$sink_port" --concurrency 16 \
 	--mail-from "Bench <privacy@bench.example>" >"$work/out" 2>&1 || { cat "$work/out"; exit 1; }
+echo "$n" >"$work/prepared"
+fi
 
 # Real codes, in random order, and as many codes of the same form that no
 # notice carries (60 random bits: a guess, as an attacker's would be).

@@ -108,7 +108,7 @@ func (m *Main) waitForMail(ctx context.Context, s *store, k *keyring.Keyring) *c
 		}
 		if msg := err.Error(); msg != logged && ctx.Err() == nil {
 			m.logger.Warn("the public pages cannot mail yet: inquiries are stored and their receipts wait; \"am I affected?\" mails nothing",
-				slog.Any("error", err))
+				slog.String("reason", logReason(err)))
 			logged = msg
 		}
 		select {
@@ -117,6 +117,15 @@ func (m *Main) waitForMail(ctx context.Context, s *store, k *keyring.Keyring) *c
 		case <-time.After(publicMailPoll):
 		}
 	}
+}
+
+// logReason is what the operator's log says of err: the message of an
+// application error, which tells what to do, else the whole error.
+func logReason(err error) string {
+	if breachdesk.ErrorCode(err) == breachdesk.EInternal {
+		return err.Error()
+	}
+	return breachdesk.ErrorMessage(err)
 }
 
 // publicLimits returns the public pages' limits from the configuration.

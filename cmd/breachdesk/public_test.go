@@ -9,9 +9,11 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -22,6 +24,9 @@ import (
 	"github.com/breachdesk/breachdesk"
 	"github.com/breachdesk/breachdesk/internal/browsertest"
 	"github.com/breachdesk/breachdesk/internal/smtpsink"
+	"golang.org/x/time/rate"
+
+	bdhttp "github.com/breachdesk/breachdesk/http"
 )
 
 // pageFile is the public page of the intrusion, in the five languages of
@@ -536,6 +541,44 @@ func TestInquiriesSurviveAKill(t *testing.T) {
 			}
 			if got := sink.Count(t); got < stored {
 				t.Errorf("the sink received %d receipts for %d inquiries", got, stored)
+			}
+		})
+	}
+}
+
+func TestPublicLimits(t *testing.T) {
+	for _, tt := range []struct {
+		name, clientRate, rate, proxies string
+		want                            bdhttp.PublicLimits
+		errFlag                         string
+	}{
+		{name: "OKDefaults"},
+		{name: "OKLifted", clientRate: "inf", rate: "Inf", want: bdhttp.PublicLimits{PerClient: rate.Inf, Global: rate.Inf}},
+		{name: "OKRates", clientRate: "2.5", rate: "800", want: bdhttp.PublicLimits{PerClient: 2.5, Global: 800}},
+		{name: "OKProxies", proxies: "10.0.0.1, 192.168.0.0/16,2001:db8::/32",
+			want: bdhttp.PublicLimits{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.1/32"),
+				netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("2001:db8::/32")}}},
+		{name: "ErrZero", clientRate: "0", errFlag: "--public-client-rate"},
+		{name: "ErrNegative", rate: "-5", errFlag: "--public-rate"},
+		{name: "ErrWord", rate: "fast", errFlag: "--public-rate"},
+		{name: "ErrNaN", clientRate: "NaN", errFlag: "--public-client-rate"},
+		{name: "ErrProxy", proxies: "10.0.0.0/8,proxy.internal", errFlag: "--trusted-proxies"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := NewMain()
+			m.Config.PublicClientRate, m.Config.PublicRate, m.Config.TrustedProxies = tt.clientRate, tt.rate, tt.proxies
+			got, err := m.publicLimits()
+			if tt.errFlag != "" {
+				if breachdesk.ErrorCode(err) != breachdesk.EInvalid || !strings.HasPrefix(breachdesk.ErrorMessage(err), tt.errFlag+":") {
+					t.Fatalf("publicLimits() = %v, want invalid naming %s", err, tt.errFlag)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("publicLimits() = %+v, want %+v", got, tt.want)
 			}
 		})
 	}
