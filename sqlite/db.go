@@ -68,7 +68,7 @@ func (db *DB) Open() (err error) {
 	}
 	db.write.SetMaxOpenConns(1)
 	db.write.SetConnMaxIdleTime(0)
-	if db.read, err = sql.Open(readerDriver, dsn(db.Path, "deferred")); err != nil {
+	if db.read, err = sql.Open("sqlite3", dsn(db.Path, "deferred")); err != nil {
 		return err
 	}
 	// Readers beyond a few per core only wait for a core, and a pool that
@@ -90,26 +90,6 @@ func (db *DB) Open() (err error) {
 		return err
 	}
 	return nil
-}
-
-// readerDriver is the driver of the read pool: SQLite whose connections
-// map the database file into memory (PRAGMA mmap_size), so that they read
-// its pages where the kernel caches them, shared by every connection,
-// instead of each copying them in with a read call into a cache of its
-// own. It is what lets one verification code among millions be looked up
-// without a system call. Writers keep plain reads: SQLite writes through
-// its own cache either way.
-const readerDriver = "sqlite3_mmap"
-
-// readerMmapSize is how much of the database file a reader maps; SQLite
-// caps it at its compile-time maximum (2 GiB by default).
-const readerMmapSize = 1 << 40
-
-func init() {
-	sql.Register(readerDriver, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-		_, err := c.Exec(fmt.Sprintf("PRAGMA mmap_size = %d", int64(readerMmapSize)), nil)
-		return err
-	}})
 }
 
 // createPrivate creates a missing database file readable by its owner only:
