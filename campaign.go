@@ -449,6 +449,16 @@ func FormatNoticeCode(bits uint64) string {
 // it: in any case, with or without the prefix, dashes and spaces, and with
 // O for 0 and I or L for 1. Returns invalid if it cannot be a code.
 func ParseNoticeCode(s string) (string, error) {
+	bits, err := NoticeCodeBits(s)
+	if err != nil {
+		return "", err
+	}
+	return FormatNoticeCode(bits), nil
+}
+
+// NoticeCodeBits returns the 60-bit number a code stands for, read as
+// ParseNoticeCode reads it.
+func NoticeCodeBits(s string) (uint64, error) {
 	s = strings.ToUpper(strings.Map(func(r rune) rune {
 		if r == '-' || r == ' ' || r == '\t' || r == '.' {
 			return -1
@@ -457,7 +467,7 @@ func ParseNoticeCode(s string) (string, error) {
 	}, s))
 	s = strings.TrimPrefix(s, NoticeCodePrefix)
 	if len(s) != 12 {
-		return "", FieldErrorf("code", "a verification code has 12 letters and digits after %s-", NoticeCodePrefix)
+		return 0, FieldErrorf("code", "a verification code has 12 letters and digits after %s-", NoticeCodePrefix)
 	}
 	var bits uint64
 	for _, r := range s {
@@ -469,11 +479,11 @@ func ParseNoticeCode(s string) (string, error) {
 		}
 		v := strings.IndexRune("0123456789ABCDEFGHJKMNPQRSTVWXYZ", r)
 		if v < 0 {
-			return "", FieldErrorf("code", "%q cannot appear in a verification code", r)
+			return 0, FieldErrorf("code", "%q cannot appear in a verification code", r)
 		}
 		bits = bits<<5 | uint64(v)
 	}
-	return FormatNoticeCode(bits), nil
+	return bits, nil
 }
 
 // noticeStateNames lists the states for messages.

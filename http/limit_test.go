@@ -114,9 +114,9 @@ func benchServer(b *testing.B) http.Handler {
 
 type benchVerifier struct{}
 
-func (benchVerifier) VerifyNotice(_ context.Context, code string) (*breachdesk.Verification, error) {
+func (benchVerifier) VerifyNotice(_ context.Context, req breachdesk.VerifyRequest) (*breachdesk.Verification, error) {
 	sent := time.Date(2026, 11, 3, 9, 30, 0, 0, time.UTC)
-	return &breachdesk.Verification{Code: code, Organization: "Shop SpA", IncidentTitle: "Customer names exposed",
+	return &breachdesk.Verification{Code: req.Code, Organization: "Shop SpA", IncidentTitle: "Customer names exposed",
 		IncidentSlug: "2026-customer-data", Channel: breachdesk.ChannelEmail, Recipient: "m***@example.com", SentAt: &sent}, nil
 }
 

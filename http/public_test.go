@@ -26,12 +26,22 @@ import (
 )
 
 // verifierFunc is a breachdesk.VerificationService made of a func.
-type verifierFunc func(ctx context.Context, code string) (*breachdesk.Verification, error)
+type verifierFunc func(ctx context.Context, req breachdesk.VerifyRequest) (*breachdesk.Verification, error)
 
 var _ breachdesk.VerificationService = verifierFunc(nil)
 
-func (f verifierFunc) VerifyNotice(ctx context.Context, code string) (*breachdesk.Verification, error) {
-	return f(ctx, code)
+func (f verifierFunc) VerifyNotice(ctx context.Context, req breachdesk.VerifyRequest) (*breachdesk.Verification, error) {
+	return f(ctx, req)
+}
+
+// genuineNoticeID is the notice that codes decodes genuineCode to.
+const genuineNoticeID = 7
+
+// codes decodes genuineCode alone, as a keyring that made it would.
+type codes struct{}
+
+func (codes) NoticeID(code string) (int64, bool) {
+	return genuineNoticeID, code == genuineCode
 }
 
 // pageFinderFunc is a breachdesk.IncidentPageService that only finds.
@@ -82,8 +92,8 @@ type publicBundle struct {
 	client *http.Client
 
 	mu sync.Mutex
-	// verified are the codes the verifier was asked about.
-	verified []string
+	// verified are the requests the verifier was asked.
+	verified []breachdesk.VerifyRequest
 	// filters are the page look-ups.
 	filters []breachdesk.IncidentPageFilter
 	// submitted are the inquiries the intake stored; intakeErr fails it.
@@ -113,18 +123,20 @@ func setupPublic(t *testing.T, configure ...func(*bdhttp.Server)) *publicBundle 
 		},
 	}
 	sent := time.Date(2026, 11, 3, 9, 30, 0, 0, time.UTC)
-	s.VerificationService = verifierFunc(func(ctx context.Context, code string) (*breachdesk.Verification, error) {
+	s.NoticeCodes = codes{}
+	s.VerificationService = verifierFunc(func(ctx context.Context, req breachdesk.VerifyRequest) (*breachdesk.Verification, error) {
 		b.mu.Lock()
-		b.verified = append(b.verified, code)
+		b.verified = append(b.verified, req)
 		b.mu.Unlock()
+		code := req.Code
 		switch code {
 		case genuineCode:
 			return &breachdesk.Verification{Code: code, Organization: "Shop SpA", IncidentTitle: "Customer names exposed",
-				IncidentSlug: pageSlug, Channel: breachdesk.ChannelEmail, Recipient: "m***@example.com", Language: "en",
+				IncidentSlug: pageSlug, Channel: breachdesk.ChannelEmail, Recipient: "m***@example.com",
 				State: breachdesk.NoticeSent, SentAt: &sent}, nil
 		case letterCode:
 			return &breachdesk.Verification{Code: code, Organization: "Shop SpA", IncidentTitle: "Customer names exposed",
-				Channel: breachdesk.ChannelLetter, Recipient: "M. R***", Language: "en", State: breachdesk.NoticeInFlight}, nil
+				Channel: breachdesk.ChannelLetter, Recipient: "M. R***", State: breachdesk.NoticeInFlight}, nil
 		case leakyCode:
 			return &breachdesk.Verification{Code: code, Organization: "Shop SpA", IncidentTitle: "Customer names exposed",
 				Channel: breachdesk.ChannelEmail, Recipient: "mario.rossi@example.com", State: breachdesk.NoticeSent, SentAt: &sent}, nil

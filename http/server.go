@@ -55,6 +55,10 @@ type Server struct {
 	// IncidentPageService the incidents' public pages.
 	VerificationService breachdesk.VerificationService
 	IncidentPageService breachdesk.IncidentPageService
+	// NoticeCodes turns a code into the ID of the notice it designates,
+	// as the keyring does, so that the notice is read by its primary key;
+	// nil leaves VerificationService to find it by the code alone.
+	NoticeCodes NoticeCodeDecoder
 	// InquiryIntake stores what people send through the contact form,
 	// and NoticeResender mails again the notices of an address given on
 	// the "am I affected?" page.
@@ -84,6 +88,12 @@ type InquiryIntake interface {
 	// returns; the person is told their message was received only after
 	// it returns nil. q is normalised and valid.
 	SubmitInquiry(ctx context.Context, q *breachdesk.Inquiry) error
+}
+
+// NoticeCodeDecoder turns a verification code into the ID of the notice
+// it designates (keyring.Keyring.NoticeID).
+type NoticeCodeDecoder interface {
+	NoticeID(code string) (int64, bool)
 }
 
 // NoticeResender mails the notices of an address again, when a person

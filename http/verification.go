@@ -52,7 +52,13 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, p *publicP
 	}
 	v.Code = code
 	p.Here = "/verify?code=" + code // the canonical form needs no escaping
-	n, err := s.verifyNotice(r, code)
+	req := breachdesk.VerifyRequest{Code: code, Language: p.Lang}
+	if s.NoticeCodes != nil {
+		if id, ok := s.NoticeCodes.NoticeID(code); ok {
+			req.NoticeID = id
+		}
+	}
+	n, err := s.verifyNotice(r, req)
 	switch {
 	case breachdesk.ErrorCode(err) == breachdesk.ENotFound:
 		s.render(w, r, p, http.StatusOK, "verify_fake", v)
@@ -104,9 +110,9 @@ func queryValue(rawQuery, key string) string {
 }
 
 // verifyNotice asks the verification service, if there is one.
-func (s *Server) verifyNotice(r *http.Request, code string) (*breachdesk.Verification, error) {
+func (s *Server) verifyNotice(r *http.Request, req breachdesk.VerifyRequest) (*breachdesk.Verification, error) {
 	if s.VerificationService == nil {
 		return nil, errors.New("no verification service")
 	}
-	return s.VerificationService.VerifyNotice(r.Context(), code)
+	return s.VerificationService.VerifyNotice(r.Context(), req)
 }

@@ -3,6 +3,8 @@ package http_test
 import (
 	"testing"
 
+	"github.com/breachdesk/breachdesk"
+
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -50,9 +52,13 @@ func TestVerifyPage(t *testing.T) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	want := []string{genuineCode, genuineCode, letterCode, unknownCode, failingCode}
+	// The page's language picks the incident's title, and a code the
+	// keyring decodes comes with its notice's id.
+	want := []breachdesk.VerifyRequest{
+		{Code: genuineCode, NoticeID: genuineNoticeID, Language: "en"}, {Code: genuineCode, NoticeID: genuineNoticeID, Language: "fr"},
+		{Code: letterCode, Language: "en"}, {Code: unknownCode, Language: "en"}, {Code: failingCode, Language: "en"}}
 	if diff := cmp.Diff(want, b.verified); diff != "" {
-		t.Errorf("codes verified (-want +got):\n%s", diff)
+		t.Errorf("requests to the verifier (-want +got):\n%s", diff)
 	}
 }
 

@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -129,6 +128,8 @@ type Keyring struct {
 	encrypt  map[uint32]cipher.AEAD
 	activeID uint32
 	index    []byte
+	// codes is the round function of the notice codes' permutation.
+	codes cipher.Block
 }
 
 // Open unwraps the database's data keys with mk, creating them on first
@@ -172,6 +173,9 @@ func Open(ctx context.Context, mk *MasterKey, keys breachdesk.DataKeyService, no
 	}
 	if k.index == nil || k.activeID == 0 {
 		return nil, fmt.Errorf("keyring: the database lacks an active encryption key or the index key")
+	}
+	if k.codes, err = aes.NewCipher(k.Derive("notice-code-permutation")); err != nil {
+		return nil, err
 	}
 	return k, nil
 }
@@ -348,15 +352,6 @@ func (k *Keyring) OpenPerson(s *breachdesk.SealedPerson) (*breachdesk.AffectedPe
 		}
 	}
 	return p, nil
-}
-
-// NoticeCode returns the verification code of a notice: a keyed MAC of its
-// ID, so that the same notice always carries the same code and nobody
-// without the index key can compute a valid one. 60 bits: with 24 million
-// notices out, a guess hits one in about 48 billion tries.
-func (k *Keyring) NoticeCode(noticeID int64) string {
-	mac := k.Index("notice-code", strconv.FormatInt(noticeID, 10))
-	return breachdesk.FormatNoticeCode(binary.BigEndian.Uint64(mac[:8]))
 }
 
 // Derive returns a 32-byte key for purpose, derived from the index key, for

@@ -60,7 +60,7 @@ var now = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 
 // setup returns a key file path holding a new master key, and a keyring
 // opened with it on a fresh store.
-func setup(t *testing.T) (string, *dataKeys, *keyring.Keyring) {
+func setup(t testing.TB) (string, *dataKeys, *keyring.Keyring) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "breachdesk.key")
 	mk, err := keyring.NewMasterKey(now)
@@ -249,6 +249,45 @@ func TestNoticeCode(t *testing.T) {
 	}
 	if parsed, err := breachdesk.ParseNoticeCode(strings.ToLower(code)); err != nil || parsed != code {
 		t.Errorf("ParseNoticeCode(%q) = %q, %v; want %q", strings.ToLower(code), parsed, err, code)
+	}
+}
+
+func TestNoticeIDInvertsNoticeCode(t *testing.T) {
+	_, _, k := setup(t)
+	codes := map[string]int64{}
+	// Small ids, ids around the halves' boundary, and the largest.
+	ids := []int64{1, 2, 3, 1<<30 - 1, 1 << 30, 1<<30 + 1, 24_000_000, 1<<60 - 1}
+	for i := int64(1); i <= 5000; i++ {
+		ids = append(ids, i*7919)
+	}
+	for _, id := range ids {
+		code := k.NoticeCode(id)
+		if other, ok := codes[code]; ok && other != id {
+			t.Fatalf("NoticeCode(%d) = NoticeCode(%d) = %s", id, other, code)
+		}
+		codes[code] = id
+		if got, ok := k.NoticeID(code); !ok || got != id {
+			t.Fatalf("NoticeID(NoticeCode(%d) = %s) = %d, %v", id, code, got, ok)
+		}
+	}
+	// A code of another deployment designates some other notice.
+	_, _, other := setup(t)
+	if got, _ := other.NoticeID(k.NoticeCode(42)); got == 42 {
+		t.Error("another keyring decodes the code of notice 42 to 42: the permutation is not keyed")
+	}
+	for _, bad := range []string{"", "BD-0000", "BD-UUUU-UUUU-UUUU"} {
+		if id, ok := k.NoticeID(bad); ok {
+			t.Errorf("NoticeID(%q) = %d, true; want false", bad, id)
+		}
+	}
+}
+
+func BenchmarkNoticeCode(b *testing.B) {
+	_, _, k := setup(b)
+	for i := int64(1); b.Loop(); i++ {
+		if _, ok := k.NoticeID(k.NoticeCode(i)); !ok {
+			b.Fatal("no id")
+		}
 	}
 }
 

@@ -224,12 +224,12 @@ var _ breachdesk.VerificationService = (*VerificationService)(nil)
 
 // VerificationService is a breachdesk.VerificationService made of funcs.
 type VerificationService struct {
-	VerifyNoticeFunc func(ctx context.Context, code string) (*breachdesk.Verification, error)
+	VerifyNoticeFunc func(ctx context.Context, req breachdesk.VerifyRequest) (*breachdesk.Verification, error)
 }
 
 // VerifyNotice calls VerifyNoticeFunc.
-func (s *VerificationService) VerifyNotice(ctx context.Context, code string) (*breachdesk.Verification, error) {
-	return s.VerifyNoticeFunc(ctx, code)
+func (s *VerificationService) VerifyNotice(ctx context.Context, req breachdesk.VerifyRequest) (*breachdesk.Verification, error) {
+	return s.VerifyNoticeFunc(ctx, req)
 }
 
 var _ breachdesk.IncidentPageService = (*IncidentPageService)(nil)

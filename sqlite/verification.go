@@ -46,27 +46,20 @@ func NewVerificationService(db *DB) *VerificationService {
 	return &VerificationService{db: db, campaigns: map[int64]*campaignFacts{}}
 }
 
-// VerifyNotice reads the notice, by notices_code_idx, with a statement
-// prepared once on the read pool, which never waits for the senders
-// writing; what the notice's campaign shares with its other notices is
-// read once per campaignFactsTTL. The public page runs it for every
-// visitor of a surge, so it runs outside a transaction (a single
-// statement reads one snapshot anyway) and is not interrupted when the
-// visitor leaves: it takes microseconds, less than the driver's watching
-// for the interruption would.
-func (s *VerificationService) VerifyNotice(ctx context.Context, code string) (*breachdesk.Verification, error) {
+// VerifyNotice reads the notice by its primary key when req.NoticeID is
+// given, else (or when that notice does not carry the code) by
+// notices_code_idx, with statements prepared once on the read pool, which
+// never waits for the senders writing; what the notice's campaign shares
+// with its other notices is read once per campaignFactsTTL. The public
+// page runs it for every visitor of a surge, so it reads one row, runs
+// outside a transaction (a single statement reads one snapshot anyway) and
+// is not interrupted when the visitor leaves: it takes microseconds, less
+// than the driver's watching for the interruption would.
+func (s *VerificationService) VerifyNotice(ctx context.Context, req breachdesk.VerifyRequest) (*breachdesk.Verification, error) {
 	ctx = context.WithoutCancel(ctx)
-	stmt, err := s.db.readStmt(ctx, verifyNoticeSQL)
+	v, campaignID, err := s.findNotice(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("verify notice: %w", err)
-	}
-	v := &breachdesk.Verification{}
-	var campaignID int64
-	err = stmt.QueryRowContext(ctx, code).Scan(&v.Code, &campaignID, &v.Recipient, &v.Language, &v.State, timeColumn{&v.SentAt})
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, breachdesk.Errorf(breachdesk.ENotFound, "No notice carries the code %q.", code)
-	} else if err != nil {
-		return nil, fmt.Errorf("verify notice: %w", FormatError(err))
 	}
 	facts, err := s.campaignFacts(ctx, campaignID)
 	if err != nil {
@@ -75,21 +68,60 @@ func (s *VerificationService) VerifyNotice(ctx context.Context, code string) (*b
 	v.Organization, v.Channel, v.IncidentTitle = facts.organization, facts.channel, facts.incidentTitle
 	if facts.page != nil {
 		v.IncidentSlug = facts.page.Slug
-		if t := facts.page.Title(v.Language); t != "" {
+		if t := facts.page.Title(req.Language); t != "" {
 			v.IncidentTitle = t
 		}
 	}
 	return v, nil
 }
 
-// verifyNoticeSQL reads a notice by its code. Only a notice handed over
-// counts: one claimed but never sent carries no code yet, and one that
-// failed never reached anyone.
-const verifyNoticeSQL = `
-	SELECT n.code, n.campaign_id, n.recipient, p.language, n.state, n.sent_at
-	FROM notices n
-	JOIN affected_people p ON p.id = n.person_id
-	WHERE n.code = ? AND n.state IN ('in_flight', 'sent', 'bounced')`
+// Only a notice handed over counts: one claimed but never sent carries no
+// code yet, and one that failed never reached anyone.
+const (
+	verifyNoticeByIDSQL = `
+		SELECT code, campaign_id, recipient, state, sent_at FROM notices
+		WHERE id = ? AND state IN ('in_flight', 'sent', 'bounced')`
+	verifyNoticeByCodeSQL = `
+		SELECT code, campaign_id, recipient, state, sent_at FROM notices
+		WHERE code = ? AND state IN ('in_flight', 'sent', 'bounced')`
+)
+
+// findNotice returns the handed-over notice that carries req.Code, with
+// its campaign's ID.
+func (s *VerificationService) findNotice(ctx context.Context, req breachdesk.VerifyRequest) (*breachdesk.Verification, int64, error) {
+	if req.NoticeID > 0 {
+		v, campaignID, err := s.scanNotice(ctx, verifyNoticeByIDSQL, req.NoticeID)
+		if err == nil && v.Code == req.Code {
+			return v, campaignID, nil
+		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, 0, err
+		}
+	}
+	v, campaignID, err := s.scanNotice(ctx, verifyNoticeByCodeSQL, req.Code)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, breachdesk.Errorf(breachdesk.ENotFound, "No notice carries the code %q.", req.Code)
+	}
+	return v, campaignID, err
+}
+
+// scanNotice runs one of the look-ups of findNotice.
+func (s *VerificationService) scanNotice(ctx context.Context, query string, arg any) (*breachdesk.Verification, int64, error) {
+	stmt, err := s.db.readStmt(ctx, query)
+	if err != nil {
+		return nil, 0, err
+	}
+	v := &breachdesk.Verification{}
+	var campaignID int64
+	var code sql.NullString
+	err = stmt.QueryRowContext(ctx, arg).Scan(&code, &campaignID, &v.Recipient, &v.State, timeColumn{&v.SentAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, err
+	} else if err != nil {
+		return nil, 0, FormatError(err)
+	}
+	v.Code = code.String
+	return v, campaignID, nil
+}
 
 // campaignFacts returns what the notices of a campaign share, read at most
 // campaignFactsTTL ago.

@@ -41,7 +41,7 @@ func (m *Main) startPublic(ctx context.Context, s *store, srv *bdhttp.Server) (s
 	if srv.PublicLimits, err = m.publicLimits(); err != nil {
 		return nil, err
 	}
-	srv.VerificationService = s.Verifications
+	srv.VerificationService, srv.NoticeCodes = s.Verifications, k
 	srv.IncidentPageService = s.IncidentPages
 	// Every process of one install derives the same key, so that a form
 	// served by one is accepted by another and after a restart.

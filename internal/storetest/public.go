@@ -534,12 +534,13 @@ func testVerifyNotice(t *testing.T, open OpenFunc) {
 	}
 	verify := func(id string) (*breachdesk.Verification, error) {
 		t.Helper()
-		return b.s.Verifications.VerifyNotice(ctx, code(notices[id]))
+		n := notices[id]
+		return b.s.Verifications.VerifyNotice(ctx, breachdesk.VerifyRequest{Code: code(n), NoticeID: n.ID, Language: n.Language})
 	}
 	want := func(id, title, slug string) *breachdesk.Verification {
 		n := notices[id]
 		v := &breachdesk.Verification{Code: code(n), Organization: "Marketplace SAS", IncidentTitle: title, IncidentSlug: slug,
-			Channel: breachdesk.ChannelEmail, Recipient: recipient(id), Language: n.Language, State: breachdesk.NoticeSent, SentAt: &sentAt}
+			Channel: breachdesk.ChannelEmail, Recipient: recipient(id), State: breachdesk.NoticeSent, SentAt: &sentAt}
 		if id[0] == 'L' {
 			v.Channel = breachdesk.ChannelLetter
 		}
@@ -591,14 +592,35 @@ func testVerifyNotice(t *testing.T, open OpenFunc) {
 		}
 	})
 
-	for _, tt := range []struct{ name, code string }{
-		{"ErrQueuedAgain", code(notices["E-FR-2"])},
-		{"ErrFailed", code(notices["L-FR-1"])},
-		{"ErrUnknownCode", breachdesk.FormatNoticeCode(0xdeadbeef)},
-		{"ErrEmptyCode", ""},
+	// The notice id is a hint: without it, or with a wrong one, the code
+	// alone finds its notice.
+	for _, tt := range []struct {
+		name string
+		hint int64
+	}{{"OKWithoutHint", 0}, {"OKHintOfAnotherNotice", notices["E-US-1"].ID}, {"OKHintOfNoNotice", 999_999}} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := b.s.Verifications.VerifyNotice(ctx, breachdesk.VerifyRequest{Code: code(notices["E-FR-1"]), NoticeID: tt.hint})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want("E-FR-1", b.inc.Title, ""), got); diff != "" {
+				t.Fatalf("VerifyNotice(hint %d) mismatch (-want +got):\n%s", tt.hint, diff)
+			}
+		})
+	}
+
+	for _, tt := range []struct {
+		name, code string
+		hint       int64
+	}{
+		{"ErrQueuedAgain", code(notices["E-FR-2"]), notices["E-FR-2"].ID},
+		{"ErrFailed", code(notices["L-FR-1"]), notices["L-FR-1"].ID},
+		{"ErrUnknownCode", breachdesk.FormatNoticeCode(0xdeadbeef), 0},
+		{"ErrUnknownCodeHintingAGenuineNotice", breachdesk.FormatNoticeCode(0xdeadbeef), notices["E-FR-1"].ID},
+		{"ErrEmptyCode", "", 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := b.s.Verifications.VerifyNotice(ctx, tt.code)
+			_, err := b.s.Verifications.VerifyNotice(ctx, breachdesk.VerifyRequest{Code: tt.code, NoticeID: tt.hint})
 			if code := breachdesk.ErrorCode(err); code != breachdesk.ENotFound {
 				t.Fatalf("VerifyNotice(%q) code = %q (%v), want not_found", tt.code, code, err)
 			}
@@ -687,7 +709,7 @@ func testVerifyNotice(t *testing.T, open OpenFunc) {
 			t.Fatal(err)
 		}
 		for _, tt := range []struct{ id, title string }{
-			{"E-FR-1", "Vol de la base clients"},    // fr: the notice's language
+			{"E-FR-1", "Vol de la base clients"},    // fr: the language asked for
 			{"E-US-1", "Customer database stolen"},  // en-US: its base language
 			{"L-US-1", "Customer database stolen"},  // en-US, on a letter
 			{"E-US-2", "Kundendatenbank gestohlen"}, // es-US: the page's first language
