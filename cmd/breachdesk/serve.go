@@ -54,6 +54,7 @@ storing every inquiry handed in.`,
 			if srv.ReportGenerator, err = m.reportGenerator(s, ""); err != nil {
 				return err
 			}
+			collectLessGarbage()
 			stopPublic, err := m.startPublic(ctx, s, srv)
 			if err != nil {
 				return err
