@@ -34,6 +34,17 @@ func (m *Main) mailFrom(org *breachdesk.Organization) (string, error) {
 	return (&mail.Address{Name: org.Name, Address: org.DPOEmail}).String(), nil
 }
 
+// fromAddress returns the bare address of a From such as "ACME Privacy
+// <privacy@acme.example>", and its domain.
+func fromAddress(from string) (address, domain string, err error) {
+	addr, err := mail.ParseAddress(from)
+	if err != nil {
+		return "", "", breachdesk.Errorf(breachdesk.EInvalid, "--mail-from: %q is not an address", from)
+	}
+	_, domain, _ = strings.Cut(addr.Address, "@")
+	return addr.Address, domain, nil
+}
+
 // signer returns the DKIM signer the configuration asks for, or nil when
 // no key is set.
 func (m *Main) signer(from string) (*smtp.Signer, error) {
@@ -49,11 +60,10 @@ func (m *Main) signer(from string) (*smtp.Signer, error) {
 	}
 	domain := c.DKIMDomain
 	if domain == "" {
-		addr, err := mail.ParseAddress(from)
-		if err != nil {
-			return nil, breachdesk.Errorf(breachdesk.EInvalid, "--mail-from: %q is not an address", from)
+		var err error
+		if _, domain, err = fromAddress(from); err != nil {
+			return nil, err
 		}
-		_, domain, _ = strings.Cut(addr.Address, "@")
 	}
 	rsaKey, err := smtp.LoadKey(c.DKIMKey)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"math"
-	"net/mail"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -71,10 +70,9 @@ func (m *Main) startPublic(ctx context.Context, s *store, srv *bdhttp.Server) (s
 			if composer == nil {
 				return
 			}
-			from, _ := mail.ParseAddress(composer.From) // checked by NewMailComposer
-			_, domain, _ := strings.Cut(from.Address, "@")
+			address, domain, _ := fromAddress(composer.From) // checked by NewMailComposer
 			receipts.Renderer, receipts.Messenger, receipts.Signer = composer.Renderer, pool, composer.Signer
-			receipts.From, receipts.ReturnPath, receipts.Domain = composer.From, from.Address, domain
+			receipts.From, receipts.ReturnPath, receipts.Domain = composer.From, address, domain
 			resender.Composer, resender.Messenger = composer, pool
 			wg.Go(func() { receipts.Run(work) })
 			wg.Go(func() { resender.Run(work) })

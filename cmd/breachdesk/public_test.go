@@ -146,9 +146,9 @@ func (pc *publicClient) submit(path string, fields url.Values) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
-// waitForMail waits until the sink holds a message to address whose text
+// awaitMessage waits until the sink holds a message to address whose text
 // contains want, and returns it.
-func waitForMail(t *testing.T, sink *smtpsink.Sink, address, want string) *smtpsink.Message {
+func awaitMessage(t *testing.T, sink *smtpsink.Sink, address, want string) *smtpsink.Message {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -250,7 +250,7 @@ func TestPublicPages(t *testing.T) {
 			if a, o := slices.Max(affectedTimes), slices.Max(otherTimes); a > 500*time.Millisecond || o > 500*time.Millisecond {
 				t.Errorf("POST /affected took up to %v for affected addresses and %v for others: the page must not wait for the relay", a, o)
 			}
-			again := waitForMail(t, relay, person["email"], "Message-ID: <resent.")
+			again := awaitMessage(t, relay, person["email"], "Message-ID: <resent.")
 			if !bytes.Contains(again.Data, []byte(n.Code)) {
 				t.Errorf("the notice sent again lacks its code %s", n.Code)
 			}
@@ -275,7 +275,7 @@ func TestPublicPages(t *testing.T) {
 			if status != http.StatusOK || ref == "" || !strings.Contains(done, "Message received") {
 				t.Fatalf("POST /en/contact = %d, reference %q:\n%s", status, ref, done)
 			}
-			receipt := waitForMail(t, relay, person["email"], ref)
+			receipt := awaitMessage(t, relay, person["email"], ref)
 			if report, ok := smtpsink.VerifyDKIM(t, receipt.Data, 1, map[string]string{"bd._domainkey.marketplace.example": record}); !ok {
 				t.Errorf("python3-dkim rejects the receipt's signature: %s", report)
 			}
@@ -387,7 +387,7 @@ func TestPublicPagesInBrowser(t *testing.T) {
 	}
 	expect("h2#answer", "Request received")
 	check("affected-sent")
-	waitForMail(t, p.sink, person["email"], "Message-ID: <resent.")
+	awaitMessage(t, p.sink, person["email"], "Message-ID: <resent.")
 
 	// A data-subject request, on a phone, in French.
 	b.Viewport(t, 390, 844)
@@ -413,7 +413,7 @@ func TestPublicPagesInBrowser(t *testing.T) {
 		t.Fatalf("the confirmation shows the reference %q", ref)
 	}
 	check("contact-done")
-	waitForMail(t, p.sink, person["email"], ref)
+	awaitMessage(t, p.sink, person["email"], ref)
 }
 
 // submitIgnoringValidation submits the contact form as a browser that

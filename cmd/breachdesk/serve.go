@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/mail"
-	"strings"
 
 	"github.com/breachdesk/breachdesk"
 	"github.com/breachdesk/breachdesk/smtp"
@@ -107,11 +105,9 @@ func (m *Main) bounceServer(ctx context.Context, s *store) (*smtp.BounceServer, 
 		if err != nil {
 			return nil, err
 		}
-		addr, err := mail.ParseAddress(from)
-		if err != nil {
-			return nil, breachdesk.Errorf(breachdesk.EInvalid, "--mail-from: %q is not an address", from)
+		if _, domain, err = fromAddress(from); err != nil {
+			return nil, err
 		}
-		_, domain, _ = strings.Cut(addr.Address, "@")
 	}
 	actor := breachdesk.NewContextWithActor(context.WithoutCancel(ctx), breachdesk.Actor{Kind: breachdesk.ActorSystem, Name: "bounces"})
 	bs := &smtp.BounceServer{Addr: m.Config.SMTPAddr, Domain: domain, Key: k.Derive("verp"), Logger: m.logger,
