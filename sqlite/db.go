@@ -32,6 +32,8 @@ var migrationFS embed.FS
 type DB struct {
 	write *sql.DB
 	read  *sql.DB
+	// hot serves the look-ups of the public pages.
+	hot *hotReaders
 
 	// Path is the database file.
 	Path string
@@ -43,8 +45,7 @@ type DB struct {
 	// that what is cached of the database can tell it may be stale.
 	commits atomic.Uint64
 
-	// stmts holds statements prepared once: on the writer by query, on
-	// the read pool by readStmtKey.
+	// stmts holds statements prepared once on the writer, by query.
 	stmts sync.Map
 }
 
@@ -80,6 +81,7 @@ func (db *DB) Open() (err error) {
 	readers := max(4, 2*runtime.NumCPU())
 	db.read.SetMaxOpenConns(readers)
 	db.read.SetMaxIdleConns(readers)
+	db.hot = newHotReaders(dsn(db.Path, "deferred"), readers)
 	if err := db.write.Ping(); err != nil {
 		db.Close()
 		return fmt.Errorf("open %s: %w", db.Path, err)
@@ -134,6 +136,9 @@ func (db *DB) Close() error {
 		errs = append(errs, v.(*sql.Stmt).Close())
 		return true
 	})
+	if db.hot != nil {
+		errs = append(errs, db.hot.close())
+	}
 	for _, pool := range []*sql.DB{db.read, db.write} {
 		if pool != nil {
 			errs = append(errs, pool.Close())
@@ -249,29 +254,6 @@ func (tx *Tx) cachedStmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	}
 	return tx.PrepareContext(ctx, query)
 }
-
-// readStmt returns query prepared on the read pool, once for the life of
-// the database, for the queries the public pages run at every request.
-// database/sql prepares it on each connection of the pool as it is used.
-func (db *DB) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	key := readStmtKey{query}
-	if v, ok := db.stmts.Load(key); ok {
-		return v.(*sql.Stmt), nil
-	}
-	stmt, err := db.read.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, FormatError(err)
-	}
-	if v, loaded := db.stmts.LoadOrStore(key, stmt); loaded {
-		stmt.Close()
-		return v.(*sql.Stmt), nil
-	}
-	return stmt, nil
-}
-
-// readStmtKey keys the statements of the read pool in DB.stmts, apart
-// from the writer's.
-type readStmtKey struct{ query string }
 
 // prepareCached prepares the statements cachedStmt keeps. It runs at Open,
 // before any transaction: the writer has one connection, which a

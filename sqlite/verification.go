@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"sync"
@@ -48,16 +49,16 @@ func NewVerificationService(db *DB) *VerificationService {
 
 // VerifyNotice reads the notice by its primary key when req.NoticeID is
 // given, else (or when that notice does not carry the code) by
-// notices_code_idx, with statements prepared once on the read pool, which
-// never waits for the senders writing; what the notice's campaign shares
-// with its other notices is read once per campaignFactsTTL. The public
-// page runs it for every visitor of a surge, so it reads one row, runs
-// outside a transaction (a single statement reads one snapshot anyway) and
-// is not interrupted when the visitor leaves: it takes microseconds, less
-// than the driver's watching for the interruption would.
+// notices_code_idx, on the hot readers, which never wait for the senders
+// writing; what the notice's campaign shares with its other notices is
+// read once per campaignFactsTTL. The public page runs it for every
+// visitor of a surge, so it reads one row, runs outside a transaction (a
+// single statement reads one snapshot anyway) and is not interrupted when
+// the visitor leaves: it takes microseconds, less than the driver's
+// watching for the interruption would.
 func (s *VerificationService) VerifyNotice(ctx context.Context, req breachdesk.VerifyRequest) (*breachdesk.Verification, error) {
 	ctx = context.WithoutCancel(ctx)
-	v, campaignID, err := s.findNotice(ctx, req)
+	v, campaignID, err := s.findNotice(req)
 	if err != nil {
 		return nil, fmt.Errorf("verify notice: %w", err)
 	}
@@ -88,16 +89,16 @@ const (
 
 // findNotice returns the handed-over notice that carries req.Code, with
 // its campaign's ID.
-func (s *VerificationService) findNotice(ctx context.Context, req breachdesk.VerifyRequest) (*breachdesk.Verification, int64, error) {
+func (s *VerificationService) findNotice(req breachdesk.VerifyRequest) (*breachdesk.Verification, int64, error) {
 	if req.NoticeID > 0 {
-		v, campaignID, err := s.scanNotice(ctx, verifyNoticeByIDSQL, req.NoticeID)
+		v, campaignID, err := s.scanNotice(verifyNoticeByIDSQL, req.NoticeID)
 		if err == nil && v.Code == req.Code {
 			return v, campaignID, nil
 		} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, 0, err
 		}
 	}
-	v, campaignID, err := s.scanNotice(ctx, verifyNoticeByCodeSQL, req.Code)
+	v, campaignID, err := s.scanNotice(verifyNoticeByCodeSQL, req.Code)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, breachdesk.Errorf(breachdesk.ENotFound, "No notice carries the code %q.", req.Code)
 	}
@@ -105,21 +106,26 @@ func (s *VerificationService) findNotice(ctx context.Context, req breachdesk.Ver
 }
 
 // scanNotice runs one of the look-ups of findNotice.
-func (s *VerificationService) scanNotice(ctx context.Context, query string, arg any) (*breachdesk.Verification, int64, error) {
-	stmt, err := s.db.readStmt(ctx, query)
-	if err != nil {
-		return nil, 0, err
-	}
-	v := &breachdesk.Verification{}
-	var campaignID int64
-	var code sql.NullString
-	err = stmt.QueryRowContext(ctx, arg).Scan(&code, &campaignID, &v.Recipient, &v.State, timeColumn{&v.SentAt})
+func (s *VerificationService) scanNotice(query string, arg any) (*breachdesk.Verification, int64, error) {
+	var row [5]driver.Value
+	err := s.db.hot.queryRow(query, []driver.NamedValue{{Ordinal: 1, Value: arg}}, row[:])
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, 0, err
 	} else if err != nil {
 		return nil, 0, FormatError(err)
 	}
-	v.Code = code.String
+	v := &breachdesk.Verification{}
+	code, _ := row[0].(string) // NULL until handed over, which the query excludes
+	campaignID, ok := row[1].(int64)
+	recipient, ok2 := row[2].(string)
+	state, ok3 := row[3].(string)
+	if !ok || !ok2 || !ok3 {
+		return nil, 0, fmt.Errorf("notice row: unexpected %T, %T, %T", row[1], row[2], row[3])
+	}
+	v.Code, v.Recipient, v.State = code, recipient, breachdesk.NoticeState(state)
+	if err := (timeColumn{&v.SentAt}).Scan(row[4]); err != nil {
+		return nil, 0, err
+	}
 	return v, campaignID, nil
 }
 
