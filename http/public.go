@@ -41,6 +41,12 @@ func publicPageNames() []string {
 	return []string{"home", "verify", "verify_genuine", "verify_fake", "affected", "incident", "contact", "contact_done", "error"}
 }
 
+// publicFragmentNames are the parts of pages that are stage-one
+// templates only, whose {placeholders} Go code fills at each request: the
+// parts of the busiest pages where a dozen template actions would cost
+// more than the rest of the page.
+func publicFragmentNames() []string { return []string{"facts"} }
+
 // publicPageNav names the menu entry each page belongs to, if any.
 func publicPageNav(page string) string {
 	switch page {
@@ -123,10 +129,12 @@ type pageKey struct {
 // publicSite holds what the public pages are made of, parsed once at
 // start, and the state of their protections.
 type publicSite struct {
-	pages   map[pageKey]*template.Template
-	langs   map[string]*catalog
-	matcher language.Matcher
-	options []languageOption
+	pages map[pageKey]*template.Template
+	// fragments are the pages' fragments, by fragment name.
+	fragments map[pageKey]string
+	langs     map[string]*catalog
+	matcher   language.Matcher
+	options   []languageOption
 
 	categories   []choice
 	requestKinds []choice
@@ -170,8 +178,9 @@ type cachedOrganization struct {
 // newPublicSite parses the templates, the wording and the style sheet.
 func newPublicSite() (*publicSite, error) {
 	site := &publicSite{
-		pages: map[pageKey]*template.Template{},
-		langs: map[string]*catalog{},
+		pages:     map[pageKey]*template.Template{},
+		fragments: map[pageKey]string{},
+		langs:     map[string]*catalog{},
 
 		contentLanguage: map[string][]string{},
 		vary:            []string{"Accept-Language"},
@@ -296,6 +305,17 @@ func (site *publicSite) expand(name, lang string, prefixed bool) (*template.Temp
 	var src strings.Builder
 	if err := stage.ExecuteTemplate(&src, "layout", data); err != nil {
 		return nil, fmt.Errorf("public page %s in %s: %w", name, lang, err)
+	}
+	// A page's fragments are filled in Go at each request.
+	for _, fragment := range publicFragmentNames() {
+		if stage.Lookup(fragment) == nil {
+			continue
+		}
+		var b strings.Builder
+		if err := stage.ExecuteTemplate(&b, fragment, data); err != nil {
+			return nil, fmt.Errorf("public page %s in %s: %w", name, lang, err)
+		}
+		site.fragments[pageKey{fragment, lang, prefixed}] = b.String()
 	}
 	t, err := template.New(name).Parse(src.String())
 	if err != nil {

@@ -2,12 +2,15 @@ package http
 
 import (
 	"errors"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	texttemplate "text/template"
 
 	"github.com/breachdesk/breachdesk"
+	"github.com/breachdesk/breachdesk/notice"
 )
 
 // maxTypedCode is the longest code, as typed, that a page shows back.
@@ -25,9 +28,11 @@ type verifyView struct {
 	Malformed bool
 	// SentOn is the day Notice was sent, in the page's language.
 	SentOn string
-	// Letter and ContactHref complete a genuine answer.
+	// Letter and ContactHref complete a genuine answer, and Facts shows
+	// it: the "facts" fragment, filled by verifyFacts.
 	Letter      bool
 	ContactHref string
+	Facts       template.HTML
 }
 
 // handleVerify answers GET /verify: the form for a code and, with
@@ -88,7 +93,32 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, p *publicP
 		n.IncidentSlug = ""
 		v.ContactHref = p.Base + "/contact?code=" + code
 	}
+	v.Facts = s.site.verifyFacts(p, v)
 	s.render(w, r, p, http.StatusOK, "verify_genuine", v)
+}
+
+// verifyFacts fills the facts of a genuine answer: the incident, with a
+// link to its page if it has one, when the notice was sent, how, to whom,
+// and the code. Every value is escaped here, as html/template would in
+// these places: text in elements, and a slug that validSlug allows in a
+// link.
+func (site *publicSite) verifyFacts(p *publicPage, v *verifyView) template.HTML {
+	n, esc := v.Notice, texttemplate.HTMLEscapeString
+	incident := esc(n.IncidentTitle)
+	if n.IncidentSlug != "" {
+		incident = `<a href="` + esc(p.Base+"/incidents/"+n.IncidentSlug) + `">` + incident + `</a>`
+	}
+	sent := esc(p.T("verify.sending"))
+	if v.SentOn != "" {
+		sent = esc(v.SentOn)
+	}
+	channel := p.T("channel.email")
+	if v.Letter {
+		channel = p.T("channel.letter")
+	}
+	return template.HTML(notice.Fill(site.fragments[pageKey{"facts", p.Lang, p.Base != ""}],
+		"incident", incident, "sent", sent, "channel", esc(channel),
+		"recipient", esc(n.Recipient), "code", esc(v.Code)))
 }
 
 // queryValue returns the first value of key in an encoded query, or "",
