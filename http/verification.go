@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	texttemplate "text/template"
 
 	"github.com/breachdesk/breachdesk"
 	"github.com/breachdesk/breachdesk/notice"
@@ -103,7 +102,7 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, p *publicP
 // these places: text in elements, and a slug that validSlug allows in a
 // link.
 func (site *publicSite) verifyFacts(p *publicPage, v *verifyView) template.HTML {
-	n, esc := v.Notice, texttemplate.HTMLEscapeString
+	n, esc := v.Notice, template.HTMLEscapeString
 	incident := esc(n.IncidentTitle)
 	if n.IncidentSlug != "" {
 		incident = `<a href="` + esc(p.Base+"/incidents/"+n.IncidentSlug) + `">` + incident + `</a>`

@@ -22,7 +22,6 @@ type hotReaders struct {
 	// connection that may still be opened.
 	idle chan *hotReader
 	open chan struct{}
-	size int
 }
 
 // hotReader is one connection and the statements prepared on it.
@@ -34,7 +33,7 @@ type hotReader struct {
 // newHotReaders returns a pool of at most size connections to dsn,
 // opened as they are first needed.
 func newHotReaders(dsn string, size int) *hotReaders {
-	p := &hotReaders{dsn: dsn, idle: make(chan *hotReader, size), open: make(chan struct{}, size), size: size}
+	p := &hotReaders{dsn: dsn, idle: make(chan *hotReader, size), open: make(chan struct{}, size)}
 	for range size {
 		p.open <- struct{}{}
 	}
@@ -85,7 +84,7 @@ func (p *hotReaders) get() (*hotReader, error) {
 // close closes every connection, waiting for those in use.
 func (p *hotReaders) close() error {
 	var errs []error
-	for range p.size {
+	for range cap(p.open) {
 		select {
 		case r := <-p.idle:
 			errs = append(errs, r.close())

@@ -51,7 +51,7 @@ func TestHotReaders(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	if opened := p.size - len(p.open); opened > 3 || len(p.idle) != opened {
+	if opened := cap(p.open) - len(p.open); opened > 3 || len(p.idle) != opened {
 		t.Fatalf("%d connections opened, %d idle; want at most 3, all idle", opened, len(p.idle))
 	}
 
