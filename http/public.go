@@ -132,9 +132,12 @@ type publicSite struct {
 	pages map[pageKey]*template.Template
 	// fragments are the pages' fragments, by fragment name.
 	fragments map[pageKey]string
-	langs     map[string]*catalog
-	matcher   language.Matcher
-	options   []languageOption
+	// marked are the verification answers, ready to be written without
+	// executing their templates.
+	marked  map[markedKey]*markedPage
+	langs   map[string]*catalog
+	matcher language.Matcher
+	options []languageOption
 
 	categories   []choice
 	requestKinds []choice
@@ -231,6 +234,10 @@ func newPublicSite() (*publicSite, error) {
 				site.pages[pageKey{name, tag, prefixed}] = t
 			}
 		}
+	}
+
+	if err := site.markVerifyPages(); err != nil {
+		return nil, err
 	}
 
 	site.headers = http.Header{}
@@ -490,13 +497,8 @@ func (s *Server) page(lang string, h publicHandler) http.Handler {
 // rendered into a pooled buffer first, so that a failure still gets a
 // clean error answer.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, p *publicPage, status int, name string, view any) {
-	buf := s.site.buffers.Get().(*bytes.Buffer)
-	defer func() {
-		if buf.Cap() <= maxPooledBuffer {
-			buf.Reset()
-			s.site.buffers.Put(buf)
-		}
-	}()
+	buf := s.site.buffer()
+	defer s.site.release(buf)
 	if !p.NoSwitcher {
 		p.Switcher = s.site.switcher(p.Lang, p.Here)
 	}
@@ -507,6 +509,17 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, p *publicPage, s
 		buf.WriteString("<!doctype html><title>Internal error</title><p>Internal error.</p>")
 	}
 	s.site.write(w, status, buf.Bytes())
+}
+
+// buffer returns an empty page buffer from the pool.
+func (site *publicSite) buffer() *bytes.Buffer { return site.buffers.Get().(*bytes.Buffer) }
+
+// release returns buf to the pool, unless it grew too large to keep.
+func (site *publicSite) release(buf *bytes.Buffer) {
+	if buf.Cap() <= maxPooledBuffer {
+		buf.Reset()
+		site.buffers.Put(buf)
+	}
 }
 
 // switcher returns the items of the language switcher of a page in lang

@@ -1,7 +1,9 @@
 package http
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -51,7 +53,7 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, p *publicP
 	if err != nil {
 		v.Malformed = true
 		p.Here = "/verify?code=" + url.QueryEscape(v.Code)
-		s.render(w, r, p, http.StatusOK, "verify_fake", v)
+		s.renderVerify(w, p, v)
 		return
 	}
 	v.Code = code
@@ -65,7 +67,7 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, p *publicP
 	n, err := s.verifyNotice(r, req)
 	switch {
 	case breachdesk.ErrorCode(err) == breachdesk.ENotFound:
-		s.render(w, r, p, http.StatusOK, "verify_fake", v)
+		s.renderVerify(w, p, v)
 		return
 	case err != nil:
 		// Never tell a person a genuine notice is fake because the
@@ -93,7 +95,93 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request, p *publicP
 		v.ContactHref = p.Base + "/contact?code=" + code
 	}
 	v.Facts = s.site.verifyFacts(p, v)
-	s.render(w, r, p, http.StatusOK, "verify_genuine", v)
+	s.renderVerify(w, p, v)
+}
+
+// The values of a verification answer that change between requests, in
+// the order of their markers in the marked pages.
+const (
+	verifyOrg       = iota // the organization's name, in the layout
+	verifySwitcher         // the language switcher's items
+	verifyNoticeOrg        // the organization that sent a genuine notice
+	verifyFacts            // a genuine notice's facts
+	verifyContact          // the address of the contact form for it
+	verifyCode             // the code, as typed or in canonical form
+	verifyValues
+)
+
+// markedKey names one marked verification answer: a page expansion, with
+// or without the organization's name, for a malformed code or not.
+type markedKey struct {
+	page           pageKey
+	org, malformed bool
+}
+
+// markVerifyPages executes the verification answers, genuine or not, in
+// every language, address style and variant, with markers in place of
+// their values: requests write them without executing the template.
+func (site *publicSite) markVerifyPages() error {
+	site.marked = map[markedKey]*markedPage{}
+	for key, t := range site.pages {
+		if key.name != "verify_genuine" && key.name != "verify_fake" {
+			continue
+		}
+		for _, org := range []bool{false, true} {
+			for _, malformed := range []bool{false, true} {
+				if malformed && key.name == "verify_genuine" {
+					continue
+				}
+				p := &publicPage{Lang: key.lang, Switcher: template.HTML(marker(verifySwitcher)), cat: site.langs[key.lang]}
+				if key.prefixed {
+					p.Base = "/" + key.lang
+				}
+				if org {
+					p.Org = marker(verifyOrg)
+				}
+				v := &verifyView{Page: p, Code: marker(verifyCode), Malformed: malformed}
+				if key.name == "verify_genuine" {
+					v.Notice = &breachdesk.Verification{Organization: marker(verifyNoticeOrg)}
+					v.Facts = template.HTML(marker(verifyFacts))
+					v.ContactHref = marker(verifyContact)
+				}
+				m, err := markPage(t, v, verifyValues)
+				if err != nil {
+					return fmt.Errorf("public page %s in %s: %w", key.name, key.lang, err)
+				}
+				site.marked[markedKey{key, org, malformed}] = m
+			}
+		}
+	}
+	return nil
+}
+
+// renderVerify writes a verification answer, genuine when v.Notice is
+// set, from its marked page.
+func (s *Server) renderVerify(w http.ResponseWriter, p *publicPage, v *verifyView) {
+	buf := s.site.buffer()
+	defer s.site.release(buf)
+	s.site.writeVerify(buf, p, v)
+	s.site.write(w, http.StatusOK, buf.Bytes())
+}
+
+// writeVerify writes the page of a verification answer into buf, with
+// each value escaped for its place in the page.
+func (site *publicSite) writeVerify(buf *bytes.Buffer, p *publicPage, v *verifyView) {
+	name := "verify_fake"
+	if v.Notice != nil {
+		name = "verify_genuine"
+	}
+	var values [verifyValues]string
+	values[verifyOrg] = escapeText(p.Org)
+	values[verifySwitcher] = string(site.switcher(p.Lang, p.Here))
+	values[verifyCode] = escapeText(v.Code)
+	if v.Notice != nil {
+		values[verifyNoticeOrg] = escapeText(v.Notice.Organization)
+		values[verifyFacts] = string(v.Facts)
+		values[verifyContact] = escapeURL(v.ContactHref)
+	}
+	key := markedKey{pageKey{name, p.Lang, p.Base != ""}, p.Org != "", v.Malformed && v.Notice == nil}
+	site.marked[key].writeTo(buf, values[:])
 }
 
 // verifyFacts fills the facts of a genuine answer: the incident, with a
