@@ -6,15 +6,19 @@
 #
 #   GET /verify?code=... cycling over real codes read from the database,
 #   GET /verify?code=... cycling over well-formed codes that match no notice,
-#   GET / on bench/hello, just before and just after (the machine's speed
-#   drifts, so the ratio is to the mean of the two), then
+#   GET / on bench/hello, before, between and after those two (the
+#   machine's speed drifts: each verify run is compared with the mean of
+#   the two hello-world runs around it), after an unmeasured warm-up,
+#   GET /verify?code=... with valid codes again, offered at 0.4x of
+#   hello-world's rate on a clock, for the latency at that rate, then
 #   POST /contact inquiries, each with the CSRF cookie and token of one
 #   GET /contact, after which the answers wrk counted as accepted are
 #   compared with the rows in the inquiries table.
 #
 # Prints requests per second, the 99th percentile latency, the answers by
 # status, and the ratio to hello-world. BENCH_THREADS, BENCH_CONNECTIONS,
-# BENCH_DURATION and BENCH_CODES change the load and the number of codes.
+# BENCH_DURATION and BENCH_CODES change the load and the number of codes;
+# BENCH_WARMUP the seconds of the unmeasured first runs.
 #
 # Needs wrk (apt-get install wrk), sqlite3, curl, python3 and smtp-sink
 # (Debian package postfix). SQLite database in a temporary directory.
@@ -24,6 +28,7 @@ threads=${BENCH_THREADS:-2}
 connections=${BENCH_CONNECTIONS:-64}
 duration=${BENCH_DURATION:-15s}
 ncodes=${BENCH_CODES:-10000}
+warmup=${BENCH_WARMUP:-5}
 cd "$(dirname "$0")/.."
 # BENCH_WORK keeps the prepared database in that directory, and a later run
 # with the same directory and N measures again without preparing it.
@@ -136,20 +141,37 @@ function request()
 	return wrk.format("GET", paths[n % #paths + 1])
 end
 EOF
-# paced.lua is get.lua with a wait, of args[2] milliseconds on average,
-# between an answer and the connection's next request: wrk then offers a
-# steady rate instead of as many requests as the server can take.
+# paced.lua is get.lua on a schedule: each thread sends its requests at
+# fixed intervals of args[2] milliseconds, read on the monotonic clock
+# (through LuaJIT's ffi), whatever the answers take. A connection waits
+# until the next free slot; one that falls behind sends at once, until the
+# thread is back on time. wrk then offers a set rate, not as many requests
+# as the server can take. (wrk still times each request from when it is
+# sent, not from its slot.)
 { cat "$work/get.lua"; cat <<'EOF'
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+int clock_gettime(int clock, bench_timespec *tp);
+]]
+local ts = ffi.new("bench_timespec")
+local function now()
+	ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+	return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+end
+
 local paths_init = init
 function init(args)
 	paths_init(args)
-	wait = tonumber(args[2])
+	interval = tonumber(args[2])
+	slot = now()
 end
 
 function delay()
-	local whole = math.floor(wait)
-	if math.random() < wait - whole then return whole + 1 end
-	return whole
+	local t = now()
+	slot = slot + interval
+	if slot <= t then return 0 end
+	return math.ceil(slot - t)
 end
 EOF
 } >"$work/paced.lua"
@@ -231,31 +253,43 @@ first=$(head -1 "$work/valid")
 status=$(curl -s -o /dev/null -w '%{http_code}' "$public/verify?code=$first")
 [[ $status == [23]?? ]] || { echo "GET /verify with a valid code answered $status"; cat "$work/serve.log"; exit 1; }
 
+# A first, unmeasured run of each warms what the measures would otherwise
+# count against the first of them: wrk and the loopback, and the page cache
+# of each of the server's SQLite readers.
 echo
+echo "warming up: verify, valid and invalid codes, then hello-world, ${warmup}s each"
+for target in "$public valid" "$public invalid" "$hello hello"; do
+	wrk -t"$threads" -c"$connections" -d"${warmup}s" -s "$work/get.lua" "${target% *}" -- "$work/${target#* }.paths" >/dev/null 2>&1
+done
+
 echo "wrk: $threads threads, $connections connections, $duration per run"
+# hello-world runs before, between and after the two verify runs: each
+# verify run is compared with the mean of the two around it.
 load get.lua "$hello" -- "$work/hello.paths"
-report "hello-world (before)" && hello_before=$rps
+report "hello-world (1)" && hello1=$rps
 load get.lua "$public" -- "$work/valid.paths"
 report "verify, valid codes" && valid_rps=$rps
+load get.lua "$hello" -- "$work/hello.paths"
+report "hello-world (2)" && hello2=$rps
 load get.lua "$public" -- "$work/invalid.paths"
 report "verify, invalid codes" && invalid_rps=$rps
 load get.lua "$hello" -- "$work/hello.paths"
-report "hello-world (after)"
-hello_rps=$(awk -v a="$hello_before" -v b="$rps" 'BEGIN { printf "%.0f", (a + b) / 2 }')
-printf '%-28s %8s req/s\n' "hello-world (mean)" "$hello_rps"
-printf 'verify, valid codes:   %s of hello-world\n' "$(ratio "$valid_rps" "$hello_rps")"
-printf 'verify, invalid codes: %s of hello-world\n' "$(ratio "$invalid_rps" "$hello_rps")"
+report "hello-world (3)" && hello3=$rps
+mean() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (a + b) / 2 }'; }
+printf 'verify, valid codes:   %s of hello-world (1 and 2: %s req/s)\n' "$(ratio "$valid_rps" "$(mean "$hello1" "$hello2")")" "$(mean "$hello1" "$hello2")"
+printf 'verify, invalid codes: %s of hello-world (2 and 3: %s req/s)\n' "$(ratio "$invalid_rps" "$(mean "$hello2" "$hello3")")" "$(mean "$hello2" "$hello3")"
+hello_rps=$(awk -v a="$hello1" -v b="$hello2" -v c="$hello3" 'BEGIN { printf "%.0f", (a + b + c) / 3 }')
 
 # The runs above are at saturation: wrk's connections each wait for an
 # answer and ask again at once, so a request's latency is mostly the time
 # it queues behind the others (connections / rate), whatever the server.
-# The latency at a given rate is measured by offering that rate: 0.45x of
-# hello-world's, a little above the 0.4x target for the time the answers
-# take, then the rate served and its p99 are what count.
-wait=$(awk -v c="$connections" -v r="$hello_rps" 'BEGIN { printf "%.3f", c * 1000 / (0.45 * r) }')
-load paced.lua "$public" -- "$work/valid.paths" "$wait"
-report "verify, valid, paced" && paced_rps=$rps
-printf 'verify, valid codes, paced (each connection waits %s ms): %s of hello-world, p99 %s\n' "$wait" "$(ratio "$paced_rps" "$hello_rps")" "$p99"
+# The latency at a given rate is measured by offering that rate: 0.4x of
+# hello-world's (the mean of its three runs), the target, then the rate
+# served and its p99 are what count.
+interval=$(awk -v t="$threads" -v r="$hello_rps" 'BEGIN { printf "%.4f", t * 1000 / (0.4 * r) }')
+load paced.lua "$public" -- "$work/valid.paths" "$interval"
+report "verify, valid, at 0.4x" && paced_rps=$rps
+printf 'verify, valid codes, offered at 0.4x of hello-world: served %s of hello-world, p99 %s\n' "$(ratio "$paced_rps" "$hello_rps")" "$p99"
 
 # Inquiries: one GET /contact gives the CSRF cookie and the token of its
 # form; every POST reuses them. The handler may answer a stored inquiry

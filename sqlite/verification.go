@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/breachdesk/breachdesk"
@@ -28,7 +29,15 @@ type VerificationService struct {
 
 	mu        sync.Mutex
 	campaigns map[int64]*campaignFacts
+
+	// maxNoticeID is the largest notice ID as read at maxNoticeIDAt (Unix
+	// nanoseconds): a code whose ID is larger designates no notice yet.
+	maxNoticeID, maxNoticeIDAt atomic.Int64
 }
+
+// maxNoticeIDTTL is how long the largest notice ID is trusted before a
+// larger ID makes VerifyNotice read it again.
+const maxNoticeIDTTL = time.Second
 
 // campaignFacts is what every notice of a campaign shares on the
 // verification page.
@@ -48,8 +57,8 @@ func NewVerificationService(db *DB) *VerificationService {
 }
 
 // VerifyNotice reads the notice by its primary key when req.NoticeID is
-// given, else (or when that notice does not carry the code) by
-// notices_code_idx, on the hot readers, which never wait for the senders
+// given and may be a notice's, else (or when that notice does not carry
+// the code) by notices_code_idx, on the hot readers, which never wait for the senders
 // writing; what the notice's campaign shares with its other notices is
 // read once per campaignFactsTTL. The public page runs it for every
 // visitor of a surge, so it reads one row, runs outside a transaction (a
@@ -90,7 +99,7 @@ const (
 // findNotice returns the handed-over notice that carries req.Code, with
 // its campaign's ID.
 func (s *VerificationService) findNotice(req breachdesk.VerifyRequest) (*breachdesk.Verification, int64, error) {
-	if req.NoticeID > 0 {
+	if req.NoticeID > 0 && s.noticeMayExist(req.NoticeID) {
 		v, campaignID, err := s.scanNotice(verifyNoticeByIDSQL, req.NoticeID)
 		if err == nil && v.Code == req.Code {
 			return v, campaignID, nil
@@ -104,6 +113,32 @@ func (s *VerificationService) findNotice(req breachdesk.VerifyRequest) (*breachd
 	}
 	return v, campaignID, err
 }
+
+// noticeMayExist reports whether a notice may have the ID id: whether id
+// is at most the largest notice ID, read again when id is larger and the
+// last read is older than maxNoticeIDTTL. A forged code designates an ID
+// far above any notice's, and skipping its look-up by ID leaves one
+// look-up, by code, as for a code of a notice created since: it finds
+// that notice, so a stale maximum costs time, never an answer.
+func (s *VerificationService) noticeMayExist(id int64) bool {
+	if id <= s.maxNoticeID.Load() {
+		return true
+	}
+	now := time.Now().UnixNano()
+	if now-s.maxNoticeIDAt.Load() < int64(maxNoticeIDTTL) {
+		return false
+	}
+	var row [1]driver.Value
+	if err := s.db.hot.queryRow(maxNoticeIDSQL, nil, row[:]); err != nil {
+		return true // the look-up by ID will tell
+	}
+	max, _ := row[0].(int64)
+	s.maxNoticeID.Store(max)
+	s.maxNoticeIDAt.Store(now)
+	return id <= max
+}
+
+const maxNoticeIDSQL = `SELECT COALESCE(MAX(id), 0) FROM notices`
 
 // scanNotice runs one of the look-ups of findNotice.
 func (s *VerificationService) scanNotice(query string, arg any) (*breachdesk.Verification, int64, error) {
