@@ -125,6 +125,24 @@ const (
 	MinPasswordLength = 12
 )
 
+// Audit actions on staff accounts.
+const (
+	AuditStaffUserCreate  = "staff_user.create"
+	AuditStaffPasswordSet = "staff_user.password_set"
+	AuditStaffSignInFail  = "staff_user.sign_in_fail"
+	// AuditStaffLock is the failed sign-in that locked the account.
+	AuditStaffLock    = "staff_user.lock"
+	AuditStaffSignIn  = "staff_user.sign_in"
+	AuditStaffSignOut = "staff_user.sign_out"
+)
+
+// SessionTouchInterval is how stale a session's LastSeenAt may be before
+// a request writes it again: a page view is not a write each time.
+const SessionTouchInterval = time.Minute
+
+// NormalizeLogin returns login as stored: trimmed, in lower case.
+func NormalizeLogin(login string) string { return strings.ToLower(strings.TrimSpace(login)) }
+
 // StaffUser is a member of staff who signs in to the console.
 type StaffUser struct {
 	ID int64 `json:"id"`
@@ -151,7 +169,7 @@ func ConsoleLanguages() []string { return []string{"en", "fr"} }
 // Normalize lower-cases the login and trims the name, and gives the
 // default language.
 func (u *StaffUser) Normalize() {
-	u.Login = strings.ToLower(strings.TrimSpace(u.Login))
+	u.Login = NormalizeLogin(u.Login)
 	u.Name = strings.TrimSpace(u.Name)
 	if u.Language == "" {
 		u.Language = "en"
@@ -245,19 +263,23 @@ type StaffService interface {
 	SetStaffPassword(ctx context.Context, login, passwordHash string) error
 
 	// RecordFailedSignIn counts a wrong password for the account, locking
-	// it for SignInLockout when the count reaches MaxFailedSignIns, and
-	// returns the account as it now is.
+	// it for SignInLockout when the count reaches MaxFailedSignIns (a
+	// wrong password while locked is counted without pushing the lock
+	// back), and returns the account as it now is. Returns not_found for
+	// an unknown user ID.
 	RecordFailedSignIn(ctx context.Context, userID int64) (*StaffUser, error)
 
 	// CreateStaffSession opens a session whose secret hashes to id for the
 	// account, after a right password: it resets the count of failures and
 	// records the sign-in. Returns forbidden if the account is disabled or
-	// locked.
+	// locked, not_found for an unknown user ID, conflict if id is taken.
 	CreateStaffSession(ctx context.Context, userID int64, id string) (*StaffSession, error)
 
 	// FindStaffSession returns the session with id and its user, and marks
-	// it used. Returns unauthorized if there is none, it has expired, or
-	// its user is disabled.
+	// it used when its LastSeenAt is older than SessionTouchInterval: the
+	// only write, which needs no actor in ctx (it is not audited). Returns
+	// unauthorized if there is none, it has expired, or its user is
+	// disabled.
 	FindStaffSession(ctx context.Context, id string) (*StaffSession, error)
 
 	// DeleteStaffSession ends the session with id; ending one that is

@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/breachdesk/breachdesk"
 )
@@ -67,4 +68,43 @@ func (s *Server) handleRegister(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, RegisterResponse{Incidents: entries})
+}
+
+// auditPageSize is how many entries the audit log page shows.
+const auditPageSize = 100
+
+// auditPage is the console's audit log page: the last entries, newest
+// first, and the check of the whole chain.
+type auditPage struct {
+	Entries  []*breachdesk.AuditEntry
+	Total    int
+	Check    *breachdesk.AuditVerification
+	BrokenAt int64
+}
+
+// handleAuditPage answers GET /audit in the console.
+func (s *Server) handleAuditPage(w http.ResponseWriter, r *http.Request, p *consolePage) {
+	p.Nav = "audit"
+	_, total, err := s.AuditService.FindAuditEntries(r.Context(), breachdesk.AuditFilter{Limit: 1})
+	if err != nil {
+		s.consoleFailed(w, r, p, "audit page: count entries", err)
+		return
+	}
+	v := &auditPage{Total: total}
+	v.Entries, _, err = s.AuditService.FindAuditEntries(r.Context(), breachdesk.AuditFilter{Offset: max(0, total-auditPageSize), Limit: auditPageSize})
+	if err != nil {
+		s.consoleFailed(w, r, p, "audit page: find entries", err)
+		return
+	}
+	slices.Reverse(v.Entries)
+	check, err := s.AuditService.VerifyAuditLog(r.Context())
+	if err != nil {
+		s.consoleFailed(w, r, p, "audit page: verify", err)
+		return
+	}
+	v.Check = &check
+	if check.FirstBroken != nil {
+		v.BrokenAt = *check.FirstBroken
+	}
+	s.renderConsole(w, r, p, http.StatusOK, "audit", v)
 }

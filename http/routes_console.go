@@ -1,12 +1,45 @@
 package http
 
-import "net/http"
+import (
+	"net/http"
 
-// consoleRoutes maps the whole staff surface: the JSON API under /api/v1,
+	"github.com/breachdesk/breachdesk"
+)
+
+// consoleRoute is a page or an action of the console, and the permission
+// of the catalogue (breachdesk.Role.Can) that it needs; "" needs only a
+// session.
+type consoleRoute struct {
+	pattern string
+	perm    breachdesk.Permission
+	handle  consoleHandler
+}
+
+// consolePages lists every route of the console that needs a session,
+// with its permission: the table the authorisation test walks with every
+// role.
+func (s *Server) consolePages() []consoleRoute {
+	return []consoleRoute{
+		{"GET /{$}", breachdesk.PermDashboardView, s.handleDashboard},
+		{"GET /audit", breachdesk.PermAuditView, s.handleAuditPage},
+		{"GET /staff", breachdesk.PermStaffManage, s.handleStaffPage},
+		{"POST /sign-out", "", s.handleSignOut},
+	}
+}
+
+// consoleRoutes maps the whole staff surface: the console's pages, each
+// behind a session and a permission, and the JSON API under /api/v1,
 // every route of which needs an API token.
 func (s *Server) consoleRoutes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.HandleFunc("GET /sign-in", s.handleSignInForm)
+	mux.HandleFunc("POST /sign-in", s.handleSignIn)
+	mux.HandleFunc("GET /static/console.css", s.handleConsoleStatic)
+	for _, route := range s.consolePages() {
+		mux.Handle(route.pattern, s.requireSession(route.perm, route.handle))
+	}
+	mux.Handle("/", s.requireSession("", s.handleConsoleNotFound))
 
 	api := http.NewServeMux()
 	api.HandleFunc("GET /api/v1/organization", s.handleOrganizationView)
@@ -28,4 +61,9 @@ func (s *Server) consoleRoutes() http.Handler {
 	api.HandleFunc("/api/", s.handleAPINotFound)
 	mux.Handle("/api/", s.requireAPIToken(api))
 	return mux
+}
+
+// handleConsoleNotFound answers the addresses of no console page.
+func (s *Server) handleConsoleNotFound(w http.ResponseWriter, r *http.Request, p *consolePage) {
+	s.renderConsoleError(w, r, p, http.StatusNotFound, consoleNotFound)
 }

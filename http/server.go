@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/breachdesk/breachdesk"
@@ -65,6 +66,11 @@ type Server struct {
 	InquiryIntake  InquiryIntake
 	NoticeResender NoticeResender
 
+	// StaffService holds the console's accounts and sessions, and
+	// InquiryService the inquiries the console lists.
+	StaffService   breachdesk.StaffService
+	InquiryService breachdesk.InquiryService
+
 	// PublicKey is the PublicKeySize-byte key that signs the tokens of
 	// the public forms. Every process serving the same public address
 	// needs the same key; when it is empty, Open draws a random one, good
@@ -79,6 +85,10 @@ type Server struct {
 
 	site    *publicSite
 	csrfKey []byte
+
+	consoleSite *consoleSite
+	// passwordSlots bounds the password checks running at once.
+	passwordSlots chan struct{}
 }
 
 // InquiryIntake takes the inquiries of the public contact form.
@@ -151,6 +161,18 @@ func (s *Server) preparePublic() (err error) {
 		return fmt.Errorf("public key: %d bytes, want %d", len(s.PublicKey), PublicKeySize)
 	}
 	s.site, err = newPublicSite()
+	if err != nil {
+		return err
+	}
+	return s.prepareConsole()
+}
+
+// prepareConsole parses the console's pages and bounds password checks:
+// each argon2id check takes 64 MiB and most of a core for a tenth of a
+// second, so a burst of sign-ins waits rather than exhausting memory.
+func (s *Server) prepareConsole() (err error) {
+	s.passwordSlots = make(chan struct{}, max(1, runtime.NumCPU()/2))
+	s.consoleSite, err = newConsoleSite()
 	return err
 }
 

@@ -90,6 +90,7 @@ func TestConformance(t *testing.T) {
 			Verifications:    postgres.NewVerificationService(db),
 			IncidentPages:    postgres.NewIncidentPageService(db),
 			Inquiries:        postgres.NewInquiryService(db),
+			Staff:            postgres.NewStaffService(db),
 			Exec: func(t *testing.T, query string) error {
 				ctx := context.Background()
 				conn, err := pgx.Connect(ctx, db.DSN)

@@ -57,6 +57,7 @@ func TestConformance(t *testing.T) {
 			Verifications:    sqlite.NewVerificationService(db),
 			IncidentPages:    sqlite.NewIncidentPageService(db),
 			Inquiries:        sqlite.NewInquiryService(db),
+			Staff:            sqlite.NewStaffService(db),
 			Exec: func(t *testing.T, query string) error {
 				raw, err := sql.Open("sqlite3", db.Path)
 				if err != nil {

@@ -18,7 +18,8 @@ func (m *Main) serveCommand() *cobra.Command {
 		Short: "Serve the staff console and API, and the public pages",
 		Long: `serve listens on two addresses: --addr for the staff console and the JSON API
 under /api/v1, and --public-addr for the pages affected people use. Both answer
-GET /healthz. With --smtp-addr it also takes the delivery status notifications
+GET /healthz. Staff sign in to the console with the accounts that
+"breachdesk user add" makes. With --smtp-addr it also takes the delivery status notifications
 that come back to the notices' return paths, and marks those notices bounced.
 
 The public pages verify notices' codes, show each incident's published page,
@@ -48,6 +49,8 @@ storing every inquiry handed in.`,
 			srv.IncidentEventService = s.Events
 			srv.AuditService = s.Audit
 			srv.APITokenService = s.Tokens
+			srv.StaffService = s.Staff
+			srv.InquiryService = s.Inquiries
 			srv.RegulatorReportService = s.Reports
 			if srv.ReportGenerator, err = m.reportGenerator(s, ""); err != nil {
 				return err

@@ -31,6 +31,7 @@ type store struct {
 	Verifications breachdesk.VerificationService
 	IncidentPages breachdesk.IncidentPageService
 	Inquiries     breachdesk.InquiryService
+	Staff         breachdesk.StaffService
 }
 
 func isPostgres(dsn string) bool {
@@ -67,7 +68,8 @@ func (m *Main) openStore(ctx context.Context) (*store, error) {
 			Campaigns:     postgres.NewCampaignService(db),
 			Verifications: postgres.NewVerificationService(db),
 			IncidentPages: postgres.NewIncidentPageService(db),
-			Inquiries:     postgres.NewInquiryService(db)}
+			Inquiries:     postgres.NewInquiryService(db),
+			Staff:         postgres.NewStaffService(db)}
 		return m.store, nil
 	}
 	db := sqlite.NewDB(sqlitePath(m.Config.DB))
@@ -88,7 +90,8 @@ func (m *Main) openStore(ctx context.Context) (*store, error) {
 		Campaigns:     sqlite.NewCampaignService(db),
 		Verifications: sqlite.NewVerificationService(db),
 		IncidentPages: sqlite.NewIncidentPageService(db),
-		Inquiries:     sqlite.NewInquiryService(db)}
+		Inquiries:     sqlite.NewInquiryService(db),
+		Staff:         sqlite.NewStaffService(db)}
 	return m.store, nil
 }
 

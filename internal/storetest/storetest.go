@@ -33,6 +33,7 @@ type Store struct {
 	Verifications    breachdesk.VerificationService
 	IncidentPages    breachdesk.IncidentPageService
 	Inquiries        breachdesk.InquiryService
+	Staff            breachdesk.StaffService
 
 	// Exec runs query, which takes no arguments, directly on the database,
 	// past the services and without an actor, and returns its error: the
@@ -78,6 +79,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("RegulatorReports", func(t *testing.T) { t.Parallel(); testRegulatorReports(t, open) })
 	t.Run("Campaigns", func(t *testing.T) { t.Parallel(); testCampaigns(t, open) })
 	t.Run("Public", func(t *testing.T) { t.Parallel(); testPublic(t, open) })
+	t.Run("Staff", func(t *testing.T) { t.Parallel(); testStaff(t, open) })
 }
 
 // equate ignores the difference between a nil and an empty list, which no

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/breachdesk/breachdesk/internal/browsertest"
+)
+
+// consoleIncident is an incident the console's tests show, aware 20
+// hours before the test's clock.
+const consoleIncident = `title: Customer database copied
+summary: An intruder copied the customer database.
+data_categories: [name, email]
+aware_at: 2026-11-21T16:00:00Z
+`
+
+// setupConsole makes an incident and two accounts, a DPO in English and an
+// agent in French, with known passwords, and serves the console.
+func setupConsole(t *testing.T, c *cli) string {
+	t.Helper()
+	c.now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	c.mustRun(consoleIncident, "incident", "create", "-f", "-")
+	c.mustRun("correct horse battery staple\n", "user", "add", "--login", "dana@example.com", "--name", "Dana Prot",
+		"--role", "dpo", "--password-stdin")
+	c.mustRun("agent password 2026\n", "user", "add", "--login", "ali@example.com", "--name", "Ali Agent",
+		"--role", "agent", "--language", "fr", "--password-stdin")
+	srv, _ := c.serve()
+	return srv.URL()
+}
+
+// TestConsoleSignIn signs in to the console served on each backend with an
+// HTTP client: a wrong password is refused, a right one opens the
+// dashboard, the session lasts until sign-out.
+func TestConsoleSignIn(t *testing.T) {
+	for name, c := range backends(t) {
+		t.Run(name, func(t *testing.T) {
+			base := setupConsole(t, c)
+			jar, _ := cookiejar.New(nil)
+			client := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+			status, body, final := fetch(t, client, "GET", base+"/", nil)
+			if status != http.StatusOK || !strings.HasPrefix(final, base+"/sign-in") {
+				t.Fatalf("GET / without a session ended at %s with %d", final, status)
+			}
+			token := formToken(t, body)
+			signIn := func(pw string) (int, string, string) {
+				return fetch(t, client, "POST", base+"/sign-in", url.Values{"csrf": {token}, "login": {"dana@example.com"}, "password": {pw}, "next": {"/"}})
+			}
+			if status, body, _ := signIn("wrong horse battery staple"); status != http.StatusUnauthorized || !strings.Contains(body, "is wrong") {
+				t.Fatalf("a wrong password: %d", status)
+			}
+			status, body, final = signIn("correct horse battery staple")
+			if status != http.StatusOK || final != base+"/" || !strings.Contains(body, "Customer database copied") ||
+				!strings.Contains(body, "52 h 0 min left to notify the authority") {
+				t.Fatalf("signed in: %d at %s:\n%s", status, final, body)
+			}
+			if status, body, _ := fetch(t, client, "GET", base+"/audit", nil); status != http.StatusOK || !strings.Contains(body, "staff.session.create") && !strings.Contains(body, "user:dana@example.com") {
+				t.Fatalf("the audit log: %d\n%s", status, body)
+			}
+			if status, body, final = fetch(t, client, "POST", base+"/sign-out", url.Values{"csrf": {formToken(t, body)}}); status != http.StatusOK || !strings.Contains(final, "/sign-in") || !strings.Contains(body, "signed out") {
+				t.Fatalf("sign out: %d at %s", status, final)
+			}
+			if _, _, final := fetch(t, client, "GET", base+"/", nil); !strings.Contains(final, "/sign-in") {
+				t.Fatalf("after signing out, GET / ended at %s", final)
+			}
+		})
+	}
+}
+
+// TestConsoleInBrowser signs in to the console in headless Chromium, as a
+// DPO then as a French-speaking agent, checks each page with axe-core and
+// takes its screenshot.
+func TestConsoleInBrowser(t *testing.T) {
+	browsertest.Require(t)
+	c := backends(t)["SQLite"]
+	base := setupConsole(t, c)
+	dir := screenshots(t)
+	b := browsertest.New(t)
+	check := func(name string) {
+		t.Helper()
+		b.RequireAccessible(t)
+		b.Screenshot(t, filepath.Join(dir, name+".png"))
+	}
+	expect := func(selector, want string) {
+		t.Helper()
+		if got := b.Text(t, selector); !strings.Contains(got, want) {
+			t.Errorf("%s: %s reads %q, want %q", b.Location(t), selector, got, want)
+		}
+	}
+	signIn := func(login, pw string) int {
+		t.Helper()
+		b.Fill(t, "#login", login)
+		b.Fill(t, "#password", pw)
+		return b.Submit(t, "main form button[type=submit]")
+	}
+
+	b.Open(t, base+"/")
+	if loc := b.Location(t); !strings.Contains(loc, "/sign-in?next=") {
+		t.Fatalf("the console opened at %s, want the sign-in page", loc)
+	}
+	check("console-sign-in")
+	if status := signIn("dana@example.com", "not the password"); status != http.StatusUnauthorized {
+		t.Fatalf("a wrong password: %d", status)
+	}
+	expect(".problem", "is wrong")
+	check("console-sign-in-refused")
+	if status := signIn("dana@example.com", "correct horse battery staple"); status != http.StatusOK {
+		t.Fatalf("sign in: %d", status)
+	}
+	expect("h1", "Dashboard")
+	expect("table.incidents", "Customer database copied")
+	check("console-dashboard")
+	b.Open(t, base+"/audit")
+	expect("h1", "Audit log")
+	check("console-audit")
+	if status := b.Submit(t, "form.account button"); status != http.StatusOK {
+		t.Fatalf("sign out: %d", status)
+	}
+	expect(".notice", "signed out")
+
+	if status := signIn("ali@example.com", "agent password 2026"); status != http.StatusOK {
+		t.Fatalf("the agent's sign in: %d", status)
+	}
+	expect("h1", "Tableau de bord")
+	check("console-dashboard-agent-fr")
+	if status := b.Open(t, base+"/audit"); status != http.StatusForbidden {
+		t.Fatalf("the agent opened the audit log: %d", status)
+	}
+	expect("h1", "Action non autorisée")
+}
+
+// fetch sends a request, a form when form is not nil, following
+// redirections, and returns the final status, body and address.
+func fetch(t *testing.T, client *http.Client, method, addr string, form url.Values) (int, string, string) {
+	t.Helper()
+	var resp *http.Response
+	var err error
+	if form != nil {
+		resp, err = client.PostForm(addr, form)
+	} else {
+		resp, err = client.Get(addr)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body), resp.Request.URL.String()
+}
+
+// formToken returns the CSRF token of the first form of a page.
+func formToken(t *testing.T, page string) string {
+	t.Helper()
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no CSRF token in the page:\n%s", page)
+	}
+	return html.UnescapeString(m[1])
+}

@@ -1,0 +1,225 @@
+package http
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/language"
+
+	"github.com/breachdesk/breachdesk"
+	"github.com/breachdesk/breachdesk/notice"
+)
+
+// The staff console: one layout, one template per page, one style sheet
+// and the wording, one file per language with the same keys.
+//
+//go:embed html/console
+var consoleFiles embed.FS
+
+// consolePageNames lists the console's page templates, each in
+// html/console/NAME.html.
+func consolePageNames() []string { return []string{"sign_in", "dashboard", "audit", "staff", "error"} }
+
+// consoleCSP lets the console's pages load their own style sheet and post
+// their forms to themselves, and nothing else: no script at all.
+const consoleCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+// consoleKey names one page template in one language.
+type consoleKey struct{ page, lang string }
+
+// consoleSite holds the console's templates, parsed once at start.
+type consoleSite struct {
+	pages   map[consoleKey]*template.Template
+	texts   map[string]map[string]string
+	matcher language.Matcher
+
+	css     []byte
+	cssETag string
+	cssHref string
+}
+
+// newConsoleSite parses the console's wording, templates and style sheet.
+// A key missing from a language, or a template that names an unknown key,
+// fails here rather than on a page.
+func newConsoleSite() (*consoleSite, error) {
+	site := &consoleSite{pages: map[consoleKey]*template.Template{}, texts: map[string]map[string]string{}}
+	var tags []language.Tag
+	for _, lang := range breachdesk.ConsoleLanguages() {
+		data, err := consoleFiles.ReadFile("html/console/lang/" + lang + ".yaml")
+		if err != nil {
+			return nil, fmt.Errorf("console language %s: %w", lang, err)
+		}
+		texts := map[string]string{}
+		if err := yaml.Unmarshal(data, &texts); err != nil {
+			return nil, fmt.Errorf("http/html/console/lang/%s.yaml: %w", lang, err)
+		}
+		site.texts[lang] = texts
+		tags = append(tags, language.MustParse(lang))
+	}
+	for key := range site.texts["en"] {
+		for lang, texts := range site.texts {
+			if _, ok := texts[key]; !ok {
+				return nil, fmt.Errorf("http/html/console/lang/%s.yaml: %s is missing", lang, key)
+			}
+		}
+	}
+	site.matcher = language.NewMatcher(tags)
+
+	css, err := fs.ReadFile(consoleFiles, "html/console/static/console.css")
+	if err != nil {
+		return nil, fmt.Errorf("console style sheet: %w", err)
+	}
+	sum := sha256.Sum256(css)
+	site.css, site.cssETag = css, `"`+hex.EncodeToString(sum[:8])+`"`
+	site.cssHref = "/static/console.css?v=" + hex.EncodeToString(sum[:4])
+
+	for _, lang := range breachdesk.ConsoleLanguages() {
+		for _, name := range consolePageNames() {
+			t, err := template.New(name).Funcs(site.funcs(lang)).
+				ParseFS(consoleFiles, "html/console/layout.html", "html/console/"+name+".html")
+			if err != nil {
+				return nil, fmt.Errorf("console page %s: %w", name, err)
+			}
+			site.pages[consoleKey{name, lang}] = t
+		}
+	}
+	return site, nil
+}
+
+// funcs returns the templates' functions in lang: T "key" gives the text
+// of key, F "key" "name" value... the text with its {placeholders} filled.
+// html/template escapes what they return.
+func (site *consoleSite) funcs(lang string) template.FuncMap {
+	text := func(key string) (string, error) {
+		s, ok := site.texts[lang][key]
+		if !ok {
+			return "", fmt.Errorf("no text for %s in %s", key, lang)
+		}
+		return s, nil
+	}
+	return template.FuncMap{
+		"T": text,
+		"F": func(key string, pairs ...any) (string, error) {
+			s, err := text(key)
+			if err != nil {
+				return "", err
+			}
+			strs := make([]string, len(pairs))
+			for i, v := range pairs {
+				strs[i] = fmt.Sprint(v)
+			}
+			return notice.Fill(s, strs...), nil
+		},
+	}
+}
+
+// T returns the text of key in lang, or the key if there is none.
+func (site *consoleSite) T(lang, key string) string {
+	if s, ok := site.texts[lang][key]; ok {
+		return s
+	}
+	return key
+}
+
+// language returns the language for a visitor who is not signed in: the
+// best of their Accept-Language, else English.
+func (site *consoleSite) language(r *http.Request) string {
+	tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
+	if err != nil || len(tags) == 0 {
+		return "en"
+	}
+	_, i, conf := site.matcher.Match(tags...)
+	if conf == language.No {
+		return "en"
+	}
+	return breachdesk.ConsoleLanguages()[i]
+}
+
+// consolePage is what every console page shows: the layout's data, .Page
+// of every view.
+type consolePage struct {
+	Lang string
+	// CSS is the style sheet's address, with its version.
+	CSS string
+	// Nav names the menu entry of the page.
+	Nav string
+	// User is the signed-in user, nil on the sign-in page, and CSRF the
+	// token its forms carry.
+	User *breachdesk.StaffUser
+	CSRF string
+}
+
+// Can reports whether the signed-in user's role holds the permission
+// named perm, so that pages show only what the user may use.
+func (p *consolePage) Can(perm string) bool {
+	return p.User != nil && p.User.Role.Can(breachdesk.Permission(perm))
+}
+
+// consoleView is what a console page template executes on.
+type consoleView struct {
+	Page *consolePage
+	Data any
+}
+
+// renderConsole writes the console page name, executed with data, as the
+// answer with status.
+func (s *Server) renderConsole(w http.ResponseWriter, r *http.Request, p *consolePage, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := s.consoleSite.pages[consoleKey{name, p.Lang}].ExecuteTemplate(&buf, "layout", &consoleView{Page: p, Data: data}); err != nil {
+		s.Logger.ErrorContext(r.Context(), "render console page", slog.String("page", name), slog.Any("error", err))
+		buf.Reset()
+		status = http.StatusInternalServerError
+		buf.WriteString("<!doctype html><title>Internal error</title><p>Internal error.</p>")
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", consoleCSP)
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	w.Write(buf.Bytes()) // the status is sent; a failed write means the client left
+}
+
+// consoleErrorKind names an error page of the console: its title is the
+// text of error.KIND, its explanation that of error.KIND_text.
+type consoleErrorKind string
+
+// Console error pages.
+const (
+	consoleForbidden    consoleErrorKind = "forbidden"
+	consoleNotFound     consoleErrorKind = "not_found"
+	consoleCSRFExpired  consoleErrorKind = "csrf"
+	consoleInternal     consoleErrorKind = "internal"
+	consoleUnauthorized consoleErrorKind = "unauthorized"
+)
+
+// renderConsoleError writes an error page with status.
+func (s *Server) renderConsoleError(w http.ResponseWriter, r *http.Request, p *consolePage, status int, kind consoleErrorKind) {
+	s.renderConsole(w, r, p, status, "error", kind)
+}
+
+// handleConsoleStatic answers GET /static/console.css.
+func (s *Server) handleConsoleStatic(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	h.Set("ETag", s.consoleSite.cssETag)
+	if slices.Contains(r.Header.Values("If-None-Match"), s.consoleSite.cssETag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "text/css; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(s.consoleSite.css)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(s.consoleSite.css)
+	}
+}

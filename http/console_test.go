@@ -1,0 +1,535 @@
+package http
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/breachdesk/breachdesk"
+	"github.com/breachdesk/breachdesk/mock"
+	"github.com/breachdesk/breachdesk/password"
+)
+
+// fakeStaff is an in-memory StaffService for the console's handler tests;
+// the stores' own behaviour (lock-out, expiry) is checked by storetest.
+type fakeStaff struct {
+	mu       sync.Mutex
+	users    map[string]*breachdesk.StaffUser
+	hashes   map[string]string
+	sessions map[string]*breachdesk.StaffSession
+	failed   []string
+	// actors are the actors of the writes, in order.
+	actors []string
+}
+
+var _ breachdesk.StaffService = (*fakeStaff)(nil)
+
+func newFakeStaff() *fakeStaff {
+	return &fakeStaff{users: map[string]*breachdesk.StaffUser{}, hashes: map[string]string{}, sessions: map[string]*breachdesk.StaffSession{}}
+}
+
+func (f *fakeStaff) actor(ctx context.Context) {
+	a, err := breachdesk.ActorFromContext(ctx)
+	if err != nil {
+		panic(err)
+	}
+	f.actors = append(f.actors, a.String())
+}
+
+func (f *fakeStaff) CreateStaffUser(ctx context.Context, u *breachdesk.StaffUser, hash string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u.ID = int64(len(f.users) + 1)
+	f.users[u.Login], f.hashes[u.Login] = u, hash
+	return nil
+}
+
+func (f *fakeStaff) FindStaffUsers(ctx context.Context) ([]*breachdesk.StaffUser, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var users []*breachdesk.StaffUser
+	for _, u := range f.users {
+		users = append(users, u)
+	}
+	slices.SortFunc(users, func(a, b *breachdesk.StaffUser) int { return strings.Compare(a.Login, b.Login) })
+	return users, nil
+}
+
+func (f *fakeStaff) FindStaffCredentials(ctx context.Context, login string) (*breachdesk.StaffUser, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u, ok := f.users[login]
+	if !ok {
+		return nil, "", breachdesk.Errorf(breachdesk.ENotFound, "No account %q.", login)
+	}
+	return u, f.hashes[login], nil
+}
+
+func (f *fakeStaff) SetStaffPassword(ctx context.Context, login, hash string) error { return nil }
+
+func (f *fakeStaff) RecordFailedSignIn(ctx context.Context, userID int64) (*breachdesk.StaffUser, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.actor(ctx)
+	for _, u := range f.users {
+		if u.ID == userID {
+			f.failed = append(f.failed, u.Login)
+			return u, nil
+		}
+	}
+	return nil, breachdesk.Errorf(breachdesk.ENotFound, "No account %d.", userID)
+}
+
+func (f *fakeStaff) CreateStaffSession(ctx context.Context, userID int64, id string) (*breachdesk.StaffSession, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.actor(ctx)
+	for _, u := range f.users {
+		if u.ID == userID {
+			if u.LockedUntil != nil {
+				return nil, breachdesk.Errorf(breachdesk.EForbidden, "The account is locked.")
+			}
+			s := &breachdesk.StaffSession{ID: id, User: u}
+			f.sessions[id] = s
+			return s, nil
+		}
+	}
+	return nil, breachdesk.Errorf(breachdesk.ENotFound, "No account %d.", userID)
+}
+
+func (f *fakeStaff) FindStaffSession(ctx context.Context, id string) (*breachdesk.StaffSession, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.sessions[id]
+	if !ok {
+		return nil, breachdesk.Errorf(breachdesk.EUnauthorized, "No session.")
+	}
+	return s, nil
+}
+
+func (f *fakeStaff) DeleteStaffSession(ctx context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.actor(ctx)
+	delete(f.sessions, id)
+	return nil
+}
+
+// consoleBundle is the console's handler on fakes, with one signed-in
+// user per role: sessions[role] is the session secret of that user.
+type consoleBundle struct {
+	server   *Server
+	handler  http.Handler
+	staff    *fakeStaff
+	sessions map[breachdesk.Role]string
+}
+
+func setupConsole(t *testing.T) *consoleBundle {
+	t.Helper()
+	b := &consoleBundle{server: NewServer(), staff: newFakeStaff(), sessions: map[breachdesk.Role]string{}}
+	aware := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	b.server.Now = func() time.Time { return time.Date(2026, 11, 21, 12, 30, 0, 0, time.UTC) }
+	b.server.StaffService = b.staff
+	b.server.IncidentService = &mock.IncidentService{FindIncidentsFunc: func(ctx context.Context, f breachdesk.IncidentFilter) ([]*breachdesk.Incident, int, error) {
+		return []*breachdesk.Incident{
+			{Title: "Customer records <stolen>", Status: breachdesk.IncidentOpen, AwareAt: &aware},
+			{Title: "Old laptop", Status: breachdesk.IncidentClosed},
+		}, 2, nil
+	}}
+	b.server.InquiryService = &mock.InquiryService{FindInquiriesFunc: func(ctx context.Context, f breachdesk.InquiryFilter) ([]*breachdesk.SealedInquiry, int, error) {
+		return nil, 7, nil
+	}}
+	b.server.APITokenService = &mock.APITokenService{}
+	at := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	b.server.AuditService = &mock.AuditService{
+		FindAuditEntriesFunc: func(ctx context.Context, f breachdesk.AuditFilter) ([]*breachdesk.AuditEntry, int, error) {
+			var entries []*breachdesk.AuditEntry
+			for id := int64(f.Offset + 1); id <= min(int64(f.Offset+f.Limit), 250); id++ {
+				entries = append(entries, &breachdesk.AuditEntry{ID: id, At: at, Actor: "user:dpo@example.com", Action: "incident.update", Entity: "incident", EntityID: "1"})
+			}
+			return entries, 250, nil
+		},
+		VerifyAuditLogFunc: func(ctx context.Context) (breachdesk.AuditVerification, error) {
+			return breachdesk.AuditVerification{Entries: 250, Head: "abc123"}, nil
+		},
+	}
+	if err := b.server.preparePublic(); err != nil {
+		t.Fatal(err)
+	}
+	b.handler = b.server.consoleRoutes()
+	for i, role := range breachdesk.Roles() {
+		u := &breachdesk.StaffUser{ID: int64(i + 1), Login: string(role) + "@example.com", Name: "The " + string(role), Role: role, Language: "en"}
+		b.staff.users[u.Login] = u
+		secret, id := breachdesk.NewSessionSecret()
+		b.staff.sessions[id] = &breachdesk.StaffSession{ID: id, User: u}
+		b.sessions[role] = secret
+	}
+	return b
+}
+
+// do sends a request as role ("" for nobody), with the form of a POST
+// carrying the session's CSRF token unless csrf is false.
+func (b *consoleBundle) do(method, path string, role breachdesk.Role, form url.Values, csrf bool) *httptest.ResponseRecorder {
+	var body io.Reader
+	if method == http.MethodPost {
+		if form == nil {
+			form = url.Values{}
+		}
+		if csrf && role != "" {
+			form.Set(csrfField, b.server.consoleCSRF(breachdesk.HashSessionSecret(b.sessions[role])))
+		}
+		body = strings.NewReader(form.Encode())
+	}
+	r := httptest.NewRequest(method, path, body)
+	if body != nil {
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if role != "" {
+		// A route walked before may have signed the role out.
+		id := breachdesk.HashSessionSecret(b.sessions[role])
+		b.staff.mu.Lock()
+		if _, ok := b.staff.sessions[id]; !ok {
+			b.staff.sessions[id] = &breachdesk.StaffSession{ID: id, User: b.staff.users[string(role)+"@example.com"]}
+		}
+		b.staff.mu.Unlock()
+		r.AddCookie(&http.Cookie{Name: sessionCookie, Value: b.sessions[role]})
+	}
+	w := httptest.NewRecorder()
+	b.handler.ServeHTTP(w, r)
+	return w
+}
+
+// routePath turns a route's pattern into a request: its method and a path
+// with 1 for each wildcard.
+func routePath(pattern string) (method, path string) {
+	method, path, _ = strings.Cut(pattern, " ")
+	path = strings.ReplaceAll(path, "{$}", "")
+	return method, regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(path, "1")
+}
+
+// TestConsoleAuthorisationMatrix walks every console route with every
+// role and with nobody signed in: a role reaches exactly the routes whose
+// permission it holds, nobody reaches none.
+func TestConsoleAuthorisationMatrix(t *testing.T) {
+	b := setupConsole(t)
+	routes := b.server.consolePages()
+	if len(routes) < 2 {
+		t.Fatalf("consolePages() lists %d routes", len(routes))
+	}
+	for _, route := range routes {
+		if route.perm != "" && !slices.Contains(breachdesk.Permissions(), route.perm) {
+			t.Errorf("%s needs %q, which is not in the catalogue", route.pattern, route.perm)
+		}
+		method, path := routePath(route.pattern)
+		for _, role := range breachdesk.Roles() {
+			t.Run(route.pattern+"/"+string(role), func(t *testing.T) {
+				w := b.do(method, path, role, nil, true)
+				allowed := route.perm == "" || role.Can(route.perm)
+				switch {
+				case allowed && (w.Code == http.StatusForbidden || w.Code == http.StatusUnauthorized):
+					t.Fatalf("%s may %s, but got %d", role, route.perm, w.Code)
+				case allowed && w.Code == http.StatusSeeOther && strings.HasPrefix(w.Header().Get("Location"), "/sign-in?next="):
+					t.Fatalf("%s was sent to sign in", role)
+				case !allowed && w.Code != http.StatusForbidden:
+					t.Fatalf("%s may not %s, but got %d", role, route.perm, w.Code)
+				}
+			})
+		}
+		t.Run(route.pattern+"/nobody", func(t *testing.T) {
+			w := b.do(method, path, "", nil, false)
+			if method == http.MethodGet {
+				if loc := w.Header().Get("Location"); w.Code != http.StatusSeeOther || loc != "/sign-in?next="+url.QueryEscape(path) {
+					t.Fatalf("got %d to %q, want 303 to the sign-in page", w.Code, loc)
+				}
+			} else if w.Code != http.StatusUnauthorized {
+				t.Fatalf("got %d, want 401", w.Code)
+			}
+		})
+		if method == http.MethodPost {
+			t.Run(route.pattern+"/without-csrf", func(t *testing.T) {
+				if w := b.do(method, path, breachdesk.RoleAdmin, nil, false); w.Code != http.StatusForbidden {
+					t.Fatalf("got %d, want 403", w.Code)
+				}
+			})
+		}
+	}
+}
+
+// TestRoleCatalogue pins what each role may do, so that a change to the
+// catalogue is a change to this table too.
+func TestRoleCatalogue(t *testing.T) {
+	want := map[breachdesk.Role]string{
+		breachdesk.RoleAdmin:     "dashboard:view incidents:view incidents:manage assessments:manage obligations:manage reports:view campaigns:view campaigns:manage people:lookup inquiries:view inquiries:manage talking_points:edit audit:view staff:manage account:manage",
+		breachdesk.RoleDPO:       "dashboard:view incidents:view incidents:manage assessments:manage obligations:manage reports:view campaigns:view campaigns:manage people:lookup inquiries:view inquiries:manage talking_points:edit audit:view account:manage",
+		breachdesk.RoleResponder: "dashboard:view incidents:view incidents:manage reports:view campaigns:view campaigns:manage people:lookup inquiries:view inquiries:manage account:manage",
+		breachdesk.RoleAgent:     "dashboard:view people:lookup inquiries:view inquiries:manage account:manage",
+		breachdesk.RoleAuditor:   "dashboard:view incidents:view reports:view campaigns:view inquiries:view audit:view account:manage",
+	}
+	for _, role := range breachdesk.Roles() {
+		var got []string
+		for _, p := range breachdesk.Permissions() {
+			if role.Can(p) {
+				got = append(got, string(p))
+			}
+		}
+		if strings.Join(got, " ") != want[role] {
+			t.Errorf("%s may:\n%s\nwant:\n%s", role, strings.Join(got, " "), want[role])
+		}
+		if role.Can("incidents:delete") {
+			t.Errorf("%s may do a permission that is not in the catalogue", role)
+		}
+	}
+}
+
+func TestDashboard(t *testing.T) {
+	b := setupConsole(t)
+	for _, tt := range []struct {
+		name        string
+		role        breachdesk.Role
+		lang        string
+		contains    []string
+		notContains []string
+	}{
+		{name: "DPO", role: breachdesk.RoleDPO, contains: []string{"Customer records &lt;stolen&gt;", "45 h 30 min left to notify the authority", "7 open", "The dpo", "(DPO)"},
+			notContains: []string{"Old laptop"}},
+		{name: "AgentSeesNoIncident", role: breachdesk.RoleAgent, contains: []string{"7 open"}, notContains: []string{"Customer records"}},
+		{name: "AuditorSeesBoth", role: breachdesk.RoleAuditor, contains: []string{"Customer records", "7 open"}},
+		{name: "French", role: breachdesk.RoleResponder, lang: "fr", contains: []string{`<html lang="fr">`, "Tableau de bord", "45 h 30 min pour notifier l’autorité", "Se déconnecter"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, u := range b.staff.users {
+				if u.Role == tt.role {
+					u.Language = "en"
+					if tt.lang != "" {
+						u.Language = tt.lang
+					}
+				}
+			}
+			w := b.do("GET", "/", tt.role, nil, true)
+			if w.Code != http.StatusOK {
+				t.Fatalf("status %d", w.Code)
+			}
+			body := w.Body.String()
+			for _, s := range tt.contains {
+				if !strings.Contains(body, s) {
+					t.Errorf("the dashboard lacks %q:\n%s", s, body)
+				}
+			}
+			for _, s := range tt.notContains {
+				if strings.Contains(body, s) {
+					t.Errorf("the dashboard shows %q", s)
+				}
+			}
+			if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") {
+				t.Errorf("Content-Security-Policy = %q", csp)
+			}
+		})
+	}
+}
+
+// signInForm gets the sign-in page and returns its CSRF cookie and token.
+func (b *consoleBundle) signInForm(t *testing.T) (*http.Cookie, string) {
+	t.Helper()
+	w := httptest.NewRecorder()
+	b.handler.ServeHTTP(w, httptest.NewRequest("GET", "/sign-in?next=/incidents", nil))
+	if w.Code != http.StatusOK {
+		t.Fatalf("GET /sign-in: %d", w.Code)
+	}
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(w.Body.String())
+	cookies := w.Result().Cookies()
+	if m == nil || len(cookies) != 1 {
+		t.Fatalf("the sign-in page has no CSRF token or cookie")
+	}
+	return cookies[0], strings.ReplaceAll(m[1], "&#43;", "+")
+}
+
+func (b *consoleBundle) postSignIn(t *testing.T, login, pw string, csrf bool) *httptest.ResponseRecorder {
+	t.Helper()
+	cookie, token := b.signInForm(t)
+	form := url.Values{"login": {login}, "password": {pw}, "next": {"/incidents"}}
+	if csrf {
+		form.Set(csrfField, token)
+	}
+	r := httptest.NewRequest("POST", "/sign-in", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.AddCookie(cookie)
+	w := httptest.NewRecorder()
+	b.handler.ServeHTTP(w, r)
+	return w
+}
+
+func TestSignIn(t *testing.T) {
+	b := setupConsole(t)
+	hash, err := password.Hash("correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.staff.hashes["dpo@example.com"] = hash
+	locked := time.Date(2026, 11, 21, 12, 45, 0, 0, time.UTC)
+	b.staff.users["agent@example.com"].LockedUntil = &locked
+	b.staff.hashes["agent@example.com"] = hash
+
+	t.Run("OK", func(t *testing.T) {
+		w := b.postSignIn(t, " DPO@example.com ", "correct horse battery staple", true)
+		if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/incidents" {
+			t.Fatalf("got %d to %q, want 303 to /incidents", w.Code, w.Header().Get("Location"))
+		}
+		var session *http.Cookie
+		for _, c := range w.Result().Cookies() {
+			if c.Name == sessionCookie {
+				session = c
+			}
+		}
+		if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Path != "/" {
+			t.Fatalf("session cookie = %+v", session)
+		}
+		if _, ok := b.staff.sessions[breachdesk.HashSessionSecret(session.Value)]; !ok {
+			t.Fatal("the cookie's secret is not the session's: the store must hold its hash")
+		}
+		if _, ok := b.staff.sessions[session.Value]; ok {
+			t.Fatal("the store holds the session's secret itself")
+		}
+		if got := b.staff.actors[len(b.staff.actors)-1]; got != "user:dpo@example.com" {
+			t.Errorf("the session was opened by %s", got)
+		}
+	})
+
+	// Every refusal looks the same: status, message and size.
+	var sizes []int
+	for _, tt := range []struct{ name, login, pw string }{
+		{"ErrWrongPassword", "dpo@example.com", "wrong horse battery staple"},
+		{"ErrUnknownLogin", "nobody@example.com", "correct horse battery staple"},
+		{"ErrLocked", "agent@example.com", "correct horse battery staple"},
+		{"ErrNoPasswordHash", "auditor@example.com", "correct horse battery staple"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := b.postSignIn(t, tt.login, tt.pw, true)
+			body := w.Body.String()
+			if w.Code != http.StatusUnauthorized || !strings.Contains(body, "The e-mail address or the password is wrong") {
+				t.Fatalf("got %d:\n%s", w.Code, body)
+			}
+			if !strings.Contains(body, `value="`+tt.login+`"`) || strings.Contains(body, tt.pw) {
+				t.Errorf("the form again must keep the login and drop the password")
+			}
+			sizes = append(sizes, len(body)-len(tt.login))
+		})
+	}
+	if slices.Min(sizes) != slices.Max(sizes) {
+		t.Errorf("refusals differ in size: %v", sizes)
+	}
+	if !slices.Equal(b.staff.failed, []string{"dpo@example.com"}) {
+		t.Errorf("failed sign-ins recorded for %v, want the wrong password of dpo only", b.staff.failed)
+	}
+
+	t.Run("ErrNoCSRF", func(t *testing.T) {
+		if w := b.postSignIn(t, "dpo@example.com", "correct horse battery staple", false); w.Code != http.StatusForbidden || !strings.Contains(w.Body.String(), "had expired") {
+			t.Fatalf("got %d", w.Code)
+		}
+	})
+}
+
+func TestSignOut(t *testing.T) {
+	b := setupConsole(t)
+	id := breachdesk.HashSessionSecret(b.sessions[breachdesk.RoleAgent])
+	w := b.do("POST", "/sign-out", breachdesk.RoleAgent, nil, true)
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/sign-in?signed_out=1" {
+		t.Fatalf("got %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	if _, ok := b.staff.sessions[id]; ok {
+		t.Fatal("the session is still there")
+	}
+	if c := w.Result().Cookies(); len(c) != 1 || c[0].MaxAge >= 0 {
+		t.Fatalf("cookies = %v, want the session's cleared", c)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(&http.Cookie{Name: sessionCookie, Value: b.sessions[breachdesk.RoleAgent]})
+	w = httptest.NewRecorder()
+	b.handler.ServeHTTP(w, r)
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("after signing out, GET / with the old cookie = %d, want 303 to sign in", w.Code)
+	}
+}
+
+func TestSafeNext(t *testing.T) {
+	for next, want := range map[string]string{
+		"/incidents?id=3": "/incidents?id=3", "": "/", "https://evil.example/": "/", "//evil.example": "/",
+		"/\\evil.example": "/", "incidents": "/", "/sign-out": "/", "javascript:alert(1)": "/",
+	} {
+		if got := safeNext(next); got != want {
+			t.Errorf("safeNext(%q) = %q, want %q", next, got, want)
+		}
+	}
+}
+
+func TestAuditAndStaffPages(t *testing.T) {
+	b := setupConsole(t)
+	for _, tt := range []struct {
+		name, path string
+		role       breachdesk.Role
+		contains   []string
+	}{
+		{"Audit", "/audit", breachdesk.RoleAuditor, []string{"The chain of 250 entries holds; its head is abc123.", "The last 100 of 250 entries",
+			"<td>250</td>", "user:dpo@example.com", `aria-current="page">Audit log`}},
+		{"Staff", "/staff", breachdesk.RoleAdmin, []string{"agent@example.com", "customer service", "never", `aria-current="page">Staff`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := b.do("GET", tt.path, tt.role, nil, true)
+			if w.Code != http.StatusOK {
+				t.Fatalf("status %d", w.Code)
+			}
+			body := w.Body.String()
+			for _, s := range tt.contains {
+				if !strings.Contains(body, s) {
+					t.Errorf("%s lacks %q:\n%s", tt.path, s, body)
+				}
+			}
+			if strings.Index(body, "<td>250</td>") > strings.Index(body, "<td>151</td>") {
+				t.Errorf("entries are not newest first")
+			}
+		})
+	}
+	// The menu offers only what the role may open.
+	body := b.do("GET", "/", breachdesk.RoleAgent, nil, true).Body.String()
+	if strings.Contains(body, `href="/audit"`) || strings.Contains(body, `href="/staff"`) {
+		t.Errorf("the agent's menu offers the audit log or the staff")
+	}
+}
+
+// TestRoleTableInDocs checks the table of docs/console.md against the
+// catalogue, so that the documentation cannot drift from the code.
+func TestRoleTableInDocs(t *testing.T) {
+	data, err := os.ReadFile("../docs/console.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := regexp.MustCompile("^\\| `([a-z_:]+)`[^|]*((?:\\|[^|]*){5})\\|$")
+	seen := map[breachdesk.Permission]bool{}
+	for _, line := range strings.Split(string(data), "\n") {
+		m := row.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		perm := breachdesk.Permission(m[1])
+		seen[perm] = true
+		cells := strings.Split(m[2], "|")[1:]
+		for i, role := range breachdesk.Roles() {
+			if documented := strings.TrimSpace(cells[i]) == "✓"; documented != role.Can(perm) {
+				t.Errorf("docs/console.md says %s may %s: %v; the catalogue says %v", role, perm, documented, role.Can(perm))
+			}
+		}
+	}
+	for _, p := range breachdesk.Permissions() {
+		if !seen[p] {
+			t.Errorf("docs/console.md does not list %s", p)
+		}
+	}
+}

@@ -1,0 +1,89 @@
+package http
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/breachdesk/breachdesk"
+	"github.com/breachdesk/breachdesk/notice"
+)
+
+// dashboardView is the dashboard: the incidents in progress with their
+// 72-hour clocks, for those who may see incidents, and the inquiries
+// waiting, for those who answer them.
+type dashboardView struct {
+	Incidents     []dashboardIncident
+	OpenInquiries int
+}
+
+// dashboardIncident is one incident on the dashboard.
+type dashboardIncident struct {
+	Title  string
+	Status breachdesk.IncidentStatus
+	// Clock is the 72-hour clock in words, Late when it ran out.
+	Clock string
+	Late  bool
+}
+
+// handleDashboard answers GET /, the first page after signing in.
+func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request, p *consolePage) {
+	p.Nav = "dashboard"
+	v := &dashboardView{}
+	now := s.Now()
+	if p.Can(string(breachdesk.PermIncidentsView)) && s.IncidentService != nil {
+		incidents, _, err := s.IncidentService.FindIncidents(r.Context(), breachdesk.IncidentFilter{})
+		if err != nil {
+			s.consoleFailed(w, r, p, "dashboard: find incidents", err)
+			return
+		}
+		for _, inc := range incidents {
+			if inc.Status == breachdesk.IncidentClosed {
+				continue
+			}
+			text, late := s.clockText(p.Lang, inc.NotificationClock(now))
+			v.Incidents = append(v.Incidents, dashboardIncident{Title: inc.Title, Status: inc.Status, Clock: text, Late: late})
+		}
+	}
+	if p.Can(string(breachdesk.PermInquiriesView)) && s.InquiryService != nil {
+		open := breachdesk.InquiryOpen
+		_, n, err := s.InquiryService.FindInquiries(r.Context(), breachdesk.InquiryFilter{Status: &open, Limit: 1})
+		if err != nil {
+			s.consoleFailed(w, r, p, "dashboard: count inquiries", err)
+			return
+		}
+		v.OpenInquiries = n
+	}
+	s.renderConsole(w, r, p, http.StatusOK, "dashboard", v)
+}
+
+// clockText says a 72-hour clock in lang, and whether it ran out.
+func (s *Server) clockText(lang string, c *breachdesk.NotificationClock) (string, bool) {
+	t := func(key string) string { return s.consoleSite.T(lang, key) }
+	switch {
+	case c == nil:
+		return t("clock.unknown"), false
+	case c.NotifiedAt != nil && c.Late:
+		return t("clock.notified_late"), true
+	case c.NotifiedAt != nil:
+		return t("clock.notified"), false
+	case c.SecondsLeft >= 0:
+		return notice.Fill(t("clock.left"), "time", s.hours(lang, time.Duration(c.SecondsLeft)*time.Second)), false
+	default:
+		return notice.Fill(t("clock.overdue"), "time", s.hours(lang, -time.Duration(c.SecondsLeft)*time.Second)), true
+	}
+}
+
+// hours writes d in hours and minutes, such as "41 h 12 min".
+func (s *Server) hours(lang string, d time.Duration) string {
+	m := int(d / time.Minute)
+	return notice.Fill(s.consoleSite.T(lang, "clock.hours"), "hours", strconv.Itoa(m/60), "minutes", strconv.Itoa(m%60))
+}
+
+// consoleFailed logs a failure to read what a page shows, and answers it
+// with the error page.
+func (s *Server) consoleFailed(w http.ResponseWriter, r *http.Request, p *consolePage, what string, err error) {
+	s.Logger.ErrorContext(r.Context(), what, slog.Any("error", err))
+	s.renderConsoleError(w, r, p, http.StatusInternalServerError, consoleInternal)
+}
