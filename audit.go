@@ -161,8 +161,11 @@ type AuditFilter struct {
 
 // Audit actions for affected people and keys.
 const (
-	AuditPeopleImport   = "affected_people.import"
-	AuditPeopleReveal   = "affected_people.reveal"
+	AuditPeopleImport = "affected_people.import"
+	AuditPeopleReveal = "affected_people.reveal"
+	// AuditPeopleLookup is a look-up of a person by customer service:
+	// who looked whom up, masked data only.
+	AuditPeopleLookup   = "affected_people.lookup"
 	AuditDataKeyCreate  = "data_key.create"
 	AuditDataKeysRewrap = "data_key.rewrap"
 )

@@ -28,7 +28,9 @@ var consoleFiles embed.FS
 
 // consolePageNames lists the console's page templates, each in
 // html/console/NAME.html.
-func consolePageNames() []string { return []string{"sign_in", "dashboard", "audit", "staff", "error"} }
+func consolePageNames() []string {
+	return []string{"sign_in", "dashboard", "lookup", "audit", "staff", "error"}
+}
 
 // consoleCSP lets the console's pages load their own style sheet and post
 // their forms to themselves, and nothing else: no script at all.
@@ -71,6 +73,11 @@ func newConsoleSite() (*consoleSite, error) {
 			if _, ok := texts[key]; !ok {
 				return nil, fmt.Errorf("http/html/console/lang/%s.yaml: %s is missing", lang, key)
 			}
+		}
+	}
+	for _, c := range breachdesk.DataCategories() {
+		if _, ok := site.texts["en"]["category."+c]; !ok {
+			return nil, fmt.Errorf("http/html/console/lang/en.yaml: category.%s is missing", c)
 		}
 	}
 	site.matcher = language.NewMatcher(tags)

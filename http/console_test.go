@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/breachdesk/breachdesk"
+	"github.com/breachdesk/breachdesk/lookup"
 	"github.com/breachdesk/breachdesk/mock"
 	"github.com/breachdesk/breachdesk/password"
 )
@@ -131,6 +132,8 @@ type consoleBundle struct {
 	handler  http.Handler
 	staff    *fakeStaff
 	sessions map[breachdesk.Role]string
+	// accesses are the audit log's access entries: actor action entity id.
+	accesses []string
 }
 
 func setupConsole(t *testing.T) *consoleBundle {
@@ -161,7 +164,16 @@ func setupConsole(t *testing.T) *consoleBundle {
 		VerifyAuditLogFunc: func(ctx context.Context) (breachdesk.AuditVerification, error) {
 			return breachdesk.AuditVerification{Entries: 250, Head: "abc123"}, nil
 		},
+		RecordAccessFunc: func(ctx context.Context, action, entity, entityID string) error {
+			a, err := breachdesk.ActorFromContext(ctx)
+			if err != nil {
+				return err
+			}
+			b.accesses = append(b.accesses, a.String()+" "+action+" "+entity+" "+entityID)
+			return nil
+		},
 	}
+	b.server.PersonFinder = fakeFinder{}
 	if err := b.server.preparePublic(); err != nil {
 		t.Fatal(err)
 	}
@@ -531,5 +543,67 @@ func TestRoleTableInDocs(t *testing.T) {
 		if !seen[p] {
 			t.Errorf("docs/console.md does not list %s", p)
 		}
+	}
+}
+
+// fakeFinder finds Maria Rossi by her address, and nobody else.
+type fakeFinder struct{}
+
+func (fakeFinder) Find(ctx context.Context, q lookup.Query) ([]*lookup.Match, error) {
+	switch {
+	case q.Phone != "" && !strings.HasPrefix(q.Phone, "+"):
+		return nil, breachdesk.FieldErrorf("phone", "give the number with its country code")
+	case q.Email != "maria.rossi@example.com":
+		return nil, nil
+	}
+	sent := time.Date(2026, 11, 21, 9, 15, 0, 0, time.UTC)
+	return []*lookup.Match{{
+		Incident: &breachdesk.Incident{ID: 3, Title: "Customer records stolen"},
+		Person: &breachdesk.AffectedPerson{IncidentID: 3, ExternalID: "C-1", Name: "Maria Rossi", Email: "maria.rossi@example.com",
+			Phone: "+393331234567", PostalAddress: "Via Roma 1, Milano", Country: "IT", Language: "it", DataCategories: []string{"email", "payment_card_last4"}},
+		Notices: []*breachdesk.Notice{{State: breachdesk.NoticeSent, SentAt: &sent, Recipient: "m***@example.com", Code: "BD-7KQ4-M2XP-9RTA"},
+			{State: breachdesk.NoticeBounced, Uncertain: true, Recipient: "m***@example.com", Code: "BD-AAAA-BBBB-CCCC"}},
+	}}, nil
+}
+
+func TestLookup(t *testing.T) {
+	b := setupConsole(t)
+	for _, tt := range []struct {
+		name, q     string
+		status      int
+		contains    []string
+		notContains []string
+	}{
+		{"OKFound", "maria.rossi@example.com", 200, []string{"Found in 1 incident(s).", "Customer records stolen", "M*** R***", "m***@example.com",
+			"&#43;39********67", "on file", "Last four digits of payment cards", "sent", "2026-11-21 09:15", "BD-7KQ4-M2XP-9RTA", "bounced (may have arrived twice)"},
+			[]string{"maria.rossi", "Maria", "3331234567", "Via Roma"}},
+		{"OKNotFound", "someone@example.com", 200, []string{"is not among the affected people of any incident"}, []string{"Found in"}},
+		{"ErrPhoneWithoutCountry", "0612345678", 422, []string{"give it with its country code", `aria-invalid="true"`}, nil},
+		{"OKEmpty", "", 200, []string{`<input id="q"`}, []string{"Found in", "is not among"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(b.accesses)
+			w := b.do("GET", "/lookup?q="+url.QueryEscape(tt.q), breachdesk.RoleAgent, nil, true)
+			body := w.Body.String()
+			if w.Code != tt.status {
+				t.Fatalf("status %d, want %d:\n%s", w.Code, tt.status, body)
+			}
+			for _, s := range tt.contains {
+				if !strings.Contains(body, s) {
+					t.Errorf("the page lacks %q", s)
+				}
+			}
+			// The box keeps what was typed; the results never show more.
+			results := body[strings.LastIndex(body, "</form>"):]
+			for _, s := range tt.notContains {
+				if strings.Contains(results, s) {
+					t.Errorf("the results show %q", s)
+				}
+			}
+			found := tt.name == "OKFound"
+			if recorded := b.accesses[before:]; found && (len(recorded) != 1 || recorded[0] != "user:agent@example.com affected_people.lookup affected_person 3/C-1") || !found && len(recorded) != 0 {
+				t.Errorf("audit access entries = %v", recorded)
+			}
+		})
 	}
 }

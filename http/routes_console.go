@@ -21,6 +21,7 @@ type consoleRoute struct {
 func (s *Server) consolePages() []consoleRoute {
 	return []consoleRoute{
 		{"GET /{$}", breachdesk.PermDashboardView, s.handleDashboard},
+		{"GET /lookup", breachdesk.PermPeopleLookup, s.handleLookup},
 		{"GET /audit", breachdesk.PermAuditView, s.handleAuditPage},
 		{"GET /staff", breachdesk.PermStaffManage, s.handleStaffPage},
 		{"POST /sign-out", "", s.handleSignOut},

@@ -70,6 +70,8 @@ type Server struct {
 	// InquiryService the inquiries the console lists.
 	StaffService   breachdesk.StaffService
 	InquiryService breachdesk.InquiryService
+	// PersonFinder looks people up for customer service.
+	PersonFinder PersonFinder
 
 	// PublicKey is the PublicKeySize-byte key that signs the tokens of
 	// the public forms. Every process serving the same public address

@@ -28,7 +28,8 @@ aware_at: 2026-11-21T16:00:00Z
 func setupConsole(t *testing.T, c *cli) string {
 	t.Helper()
 	c.now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	c.mustRun(consoleIncident, "incident", "create", "-f", "-")
+	id := strings.TrimSpace(c.mustRun(consoleIncident, "incident", "create", "-f", "-"))
+	c.mustRun("", append(c.keyArgs(), "subjects", "import", id, c.file("people.csv", knownPeople))...)
 	c.mustRun("correct horse battery staple\n", "user", "add", "--login", "dana@example.com", "--name", "Dana Prot",
 		"--role", "dpo", "--password-stdin")
 	c.mustRun("agent password 2026\n", "user", "add", "--login", "ali@example.com", "--name", "Ali Agent",
@@ -64,6 +65,18 @@ func TestConsoleSignIn(t *testing.T) {
 			}
 			if status, body, _ := fetch(t, client, "GET", base+"/audit", nil); status != http.StatusOK || !strings.Contains(body, "staff.session.create") && !strings.Contains(body, "user:dana@example.com") {
 				t.Fatalf("the audit log: %d\n%s", status, body)
+			}
+			status, body, _ = fetch(t, client, "GET", base+"/lookup?q="+url.QueryEscape("Zebulon.Quixotic@example.org"), nil)
+			for _, want := range []string{"Customer database copied", "Z*** Q***", "Z***@example.org", "No notice has been sent"} {
+				if status != http.StatusOK || !strings.Contains(body, want) {
+					t.Fatalf("look-up: %d, the page lacks %q:\n%s", status, want, body)
+				}
+			}
+			if results := body[strings.LastIndex(body, "</form>"):]; strings.Contains(results, "Impasse Xylophone") || strings.Contains(results, "Quixotic") {
+				t.Fatal("the look-up shows plaintext personal data")
+			}
+			if _, body, _ := fetch(t, client, "GET", base+"/audit", nil); !strings.Contains(body, "affected_people.lookup") {
+				t.Fatal("the look-up is not in the audit log")
 			}
 			if status, body, final = fetch(t, client, "POST", base+"/sign-out", url.Values{"csrf": {formToken(t, body)}}); status != http.StatusOK || !strings.Contains(final, "/sign-in") || !strings.Contains(body, "signed out") {
 				t.Fatalf("sign out: %d at %s", status, final)
@@ -131,6 +144,14 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	expect("h1", "Tableau de bord")
 	check("console-dashboard-agent-fr")
+	b.Open(t, base+"/lookup")
+	b.Fill(t, "#q", "+33 6 12 34 56 78")
+	if status := b.Submit(t, "form.lookup button"); status != http.StatusOK {
+		t.Fatalf("look-up: %d", status)
+	}
+	expect("article.match", "Customer database copied")
+	expect("article.match", "Z*** Q***")
+	check("console-lookup-fr")
 	if status := b.Open(t, base+"/audit"); status != http.StatusForbidden {
 		t.Fatalf("the agent opened the audit log: %d", status)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/breachdesk/breachdesk/campaign"
 	"github.com/breachdesk/breachdesk/intake"
 	"github.com/breachdesk/breachdesk/keyring"
+	"github.com/breachdesk/breachdesk/lookup"
 	"github.com/breachdesk/breachdesk/smtp"
 	"golang.org/x/time/rate"
 
@@ -41,6 +42,8 @@ func (m *Main) startPublic(ctx context.Context, s *store, srv *bdhttp.Server) (s
 		return nil, err
 	}
 	srv.VerificationService, srv.NoticeCodes = s.Verifications, k
+	// The console's look-up needs the same keyring, opened here once.
+	srv.PersonFinder = &lookup.Finder{People: s.People, Incidents: s.Incidents, Campaigns: s.Campaigns, Keys: k}
 	srv.IncidentPageService = s.IncidentPages
 	// Every process of one install derives the same key, so that a form
 	// served by one is accepted by another and after a restart.

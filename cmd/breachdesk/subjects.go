@@ -14,6 +14,7 @@ import (
 
 	"github.com/breachdesk/breachdesk"
 	"github.com/breachdesk/breachdesk/importer"
+	"github.com/breachdesk/breachdesk/lookup"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 )
@@ -252,46 +253,20 @@ plaintext and is recorded in the audit log.`,
 			if err != nil {
 				return err
 			}
-			var filter breachdesk.SealedPersonFilter
-			if email != "" {
-				normalized, reason := importer.NormalizeEmail(email)
-				if reason != "" {
-					return breachdesk.Errorf(breachdesk.EInvalid, "--email: %s", reason)
-				}
-				filter.EmailIndex = keys.Index("email", breachdesk.EmailIndexKey(normalized))
-			} else {
-				if !strings.HasPrefix(strings.TrimSpace(phone), "+") {
-					return breachdesk.Errorf(breachdesk.EInvalid, "--phone: give the number with its country code, such as +33612345678")
-				}
-				normalized, reason := importer.NormalizePhone(phone, "")
-				if reason != "" {
-					return breachdesk.Errorf(breachdesk.EInvalid, "--phone: is not a valid phone number")
-				}
-				filter.PhoneIndex = keys.Index("phone", normalized)
-			}
-			sealed, err := s.People.FindSealedPeople(ctx, filter)
+			finder := &lookup.Finder{People: s.People, Incidents: s.Incidents, Keys: keys}
+			found, err := finder.Find(ctx, lookup.Query{Email: email, Phone: phone})
 			if err != nil {
-				return err
+				return flagError(err)
 			}
 			matches := []PersonMatch{}
-			for _, sp := range sealed {
-				p, err := keys.OpenPerson(sp)
-				if err != nil {
-					return err
-				}
-				inc, err := s.Incidents.FindIncidentByID(ctx, p.IncidentID)
-				if err != nil {
-					return err
-				}
-				match := PersonMatch{IncidentID: p.IncidentID, IncidentTitle: inc.Title, ExternalID: p.ExternalID,
+			for _, f := range found {
+				p := f.Person
+				match := PersonMatch{IncidentID: p.IncidentID, IncidentTitle: f.Incident.Title, ExternalID: p.ExternalID,
 					Country: p.Country, Region: p.Region, Language: p.Language, DataCategories: p.DataCategories, Masked: !reveal}
-				if len(match.DataCategories) == 0 {
-					match.DataCategories = inc.DataCategories
-				}
 				if reveal {
 					match.Name, match.Email, match.Phone, match.PostalAddress = p.Name, p.Email, p.Phone, p.PostalAddress
 				} else {
-					match.Name, match.Email, match.Phone = maskName(p.Name), breachdesk.MaskEmail(p.Email), breachdesk.MaskPhone(p.Phone)
+					match.Name, match.Email, match.Phone = breachdesk.MaskName(p.Name), breachdesk.MaskEmail(p.Email), breachdesk.MaskPhone(p.Phone)
 					if p.PostalAddress != "" {
 						match.PostalAddress = "***"
 					}
@@ -333,13 +308,4 @@ plaintext and is recorded in the audit log.`,
 	cmd.Flags().BoolVar(&reveal, "reveal", false, "show contact data in plaintext (recorded in the audit log)")
 	jsonFlag(cmd, &asJSON)
 	return cmd
-}
-
-// maskName keeps the first letter of each word: J*** D***.
-func maskName(name string) string {
-	words := strings.Fields(name)
-	for i, w := range words {
-		words[i] = string([]rune(w)[0]) + "***"
-	}
-	return strings.Join(words, " ")
 }

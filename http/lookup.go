@@ -1,0 +1,81 @@
+package http
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/breachdesk/breachdesk"
+	"github.com/breachdesk/breachdesk/lookup"
+)
+
+// PersonFinder finds a person among the affected people of every
+// incident (lookup.Finder).
+type PersonFinder interface {
+	Find(ctx context.Context, q lookup.Query) ([]*lookup.Match, error)
+}
+
+// maxLookupLength bounds what the look-up box takes.
+const maxLookupLength = 254
+
+// lookupView is the customer-service look-up page.
+type lookupView struct {
+	Typed string
+	// Searched is set once something was looked up; Problem is the key
+	// of what is wrong with it.
+	Searched bool
+	Problem  string
+	Matches  []lookupMatch
+}
+
+// lookupMatch is one incident the person is in, masked for the page.
+type lookupMatch struct {
+	IncidentTitle      string
+	Name, Email, Phone string
+	Postal             bool
+	Country, Language  string
+	DataCategories     []string
+	Notices            []*breachdesk.Notice
+}
+
+// handleLookup answers GET /lookup?q=: the form and, for what a caller
+// gave, the incidents they are in and the notices sent to them. Contact
+// data is always masked here; every person shown is recorded in the
+// audit log as looked up by the signed-in user.
+func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, p *consolePage) {
+	p.Nav = "lookup"
+	v := &lookupView{Typed: strings.TrimSpace(r.URL.Query().Get("q"))}
+	if len(v.Typed) > maxLookupLength {
+		v.Typed = v.Typed[:maxLookupLength]
+	}
+	if v.Typed == "" || s.PersonFinder == nil {
+		s.renderConsole(w, r, p, http.StatusOK, "lookup", v)
+		return
+	}
+	v.Searched = true
+	matches, err := s.PersonFinder.Find(r.Context(), lookup.ParseQuery(v.Typed))
+	if breachdesk.ErrorCode(err) == breachdesk.EInvalid {
+		v.Searched, v.Problem = false, "lookup.invalid_"+breachdesk.ErrorField(err)
+		s.renderConsole(w, r, p, http.StatusUnprocessableEntity, "lookup", v)
+		return
+	} else if err != nil {
+		s.consoleFailed(w, r, p, "look-up", err)
+		return
+	}
+	for _, m := range matches {
+		person := m.Person
+		if err := s.AuditService.RecordAccess(r.Context(), breachdesk.AuditPeopleLookup, "affected_person",
+			fmt.Sprintf("%d/%s", person.IncidentID, person.ExternalID)); err != nil {
+			s.consoleFailed(w, r, p, "look-up: audit", err)
+			return
+		}
+		v.Matches = append(v.Matches, lookupMatch{
+			IncidentTitle: m.Incident.Title, Name: breachdesk.MaskName(person.Name),
+			Email: breachdesk.MaskEmail(person.Email), Phone: breachdesk.MaskPhone(person.Phone),
+			Postal: person.PostalAddress != "", Country: strings.TrimSpace(person.Country + " " + person.Region),
+			Language: person.Language, DataCategories: person.DataCategories, Notices: m.Notices,
+		})
+	}
+	s.renderConsole(w, r, p, http.StatusOK, "lookup", v)
+}
