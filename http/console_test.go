@@ -133,7 +133,34 @@ type consoleBundle struct {
 	staff    *fakeStaff
 	sessions map[breachdesk.Role]string
 	// accesses are the audit log's access entries: actor action entity id.
-	accesses []string
+	accesses      []string
+	talkingPoints *fakeTalkingPoints
+}
+
+// fakeTalkingPoints keeps talking points in memory, as the stores do.
+type fakeTalkingPoints struct {
+	byIncident map[int64]*breachdesk.TalkingPoints
+}
+
+func (f *fakeTalkingPoints) FindTalkingPoints(ctx context.Context, id int64) (*breachdesk.TalkingPoints, error) {
+	if tp, ok := f.byIncident[id]; ok {
+		return tp, nil
+	}
+	return nil, breachdesk.Errorf(breachdesk.ENotFound, "No talking points.")
+}
+
+func (f *fakeTalkingPoints) SetTalkingPoints(ctx context.Context, tp *breachdesk.TalkingPoints) error {
+	tp.Normalize()
+	if err := tp.Validate(); err != nil {
+		return err
+	}
+	actor, err := breachdesk.ActorFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	tp.UpdatedBy, tp.UpdatedAt = actor.String(), time.Date(2026, 11, 21, 12, 31, 0, 0, time.UTC)
+	f.byIncident[tp.IncidentID] = tp
+	return nil
 }
 
 func setupConsole(t *testing.T) *consoleBundle {
@@ -142,12 +169,25 @@ func setupConsole(t *testing.T) *consoleBundle {
 	aware := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	b.server.Now = func() time.Time { return time.Date(2026, 11, 21, 12, 30, 0, 0, time.UTC) }
 	b.server.StaffService = b.staff
-	b.server.IncidentService = &mock.IncidentService{FindIncidentsFunc: func(ctx context.Context, f breachdesk.IncidentFilter) ([]*breachdesk.Incident, int, error) {
-		return []*breachdesk.Incident{
-			{Title: "Customer records <stolen>", Status: breachdesk.IncidentOpen, AwareAt: &aware},
-			{Title: "Old laptop", Status: breachdesk.IncidentClosed},
-		}, 2, nil
-	}}
+	incidents := []*breachdesk.Incident{
+		{ID: 1, Title: "Customer records <stolen>", Status: breachdesk.IncidentOpen, AwareAt: &aware, DataCategories: []string{"email"}},
+		{ID: 2, Title: "Old laptop", Status: breachdesk.IncidentClosed},
+	}
+	b.server.IncidentService = &mock.IncidentService{
+		FindIncidentsFunc: func(ctx context.Context, f breachdesk.IncidentFilter) ([]*breachdesk.Incident, int, error) {
+			return incidents, 2, nil
+		},
+		FindIncidentByIDFunc: func(ctx context.Context, id int64) (*breachdesk.Incident, error) {
+			for _, inc := range incidents {
+				if inc.ID == id {
+					return inc, nil
+				}
+			}
+			return nil, breachdesk.Errorf(breachdesk.ENotFound, "No incident %d.", id)
+		},
+	}
+	b.talkingPoints = &fakeTalkingPoints{byIncident: map[int64]*breachdesk.TalkingPoints{}}
+	b.server.TalkingPointsService = b.talkingPoints
 	b.server.InquiryService = &mock.InquiryService{FindInquiriesFunc: func(ctx context.Context, f breachdesk.InquiryFilter) ([]*breachdesk.SealedInquiry, int, error) {
 		return nil, 7, nil
 	}}
@@ -605,5 +645,48 @@ func TestLookup(t *testing.T) {
 				t.Errorf("audit access entries = %v", recorded)
 			}
 		})
+	}
+}
+
+func TestTalkingPoints(t *testing.T) {
+	b := setupConsole(t)
+	// The DPO writes them.
+	form := url.Values{"text": {"We lost a database of customers.\r\nOur notice carries a code: check it with the look-up.  "}}
+	w := b.do("POST", "/incidents/1/talking-points", breachdesk.RoleDPO, form, true)
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/incidents/1/talking-points?saved=1" {
+		t.Fatalf("save: %d to %q:\n%s", w.Code, w.Header().Get("Location"), w.Body.String())
+	}
+	tp := b.talkingPoints.byIncident[1]
+	if tp == nil || tp.Text != "We lost a database of customers.\nOur notice carries a code: check it with the look-up." || tp.UpdatedBy != "user:dpo@example.com" {
+		t.Fatalf("stored %+v", tp)
+	}
+	if body := b.do("GET", "/incidents/1/talking-points?saved=1", breachdesk.RoleDPO, nil, true).Body.String(); !strings.Contains(body, "Saved.") || !strings.Contains(body, ">We lost a database") {
+		t.Errorf("the form after saving:\n%s", body)
+	}
+	// The incident's page shows them, with who wrote them.
+	body := b.do("GET", "/incidents/1", breachdesk.RoleResponder, nil, true).Body.String()
+	for _, want := range []string{"Customer records &lt;stolen&gt;", "We lost a database of customers.", "by user:dpo@example.com", "45 h 30 min left"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the incident page lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "/talking-points\"") {
+		t.Errorf("the responder is offered to edit the talking points")
+	}
+	// Too long: refused, the text kept in the form, nothing stored.
+	w = b.do("POST", "/incidents/1/talking-points", breachdesk.RoleDPO, url.Values{"text": {strings.Repeat("x", 20001)}}, true)
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "too long") {
+		t.Fatalf("too long: %d", w.Code)
+	}
+	if b.talkingPoints.byIncident[1].Text != tp.Text {
+		t.Errorf("a refused text replaced the talking points")
+	}
+	if w := b.do("GET", "/incidents/9", breachdesk.RoleDPO, nil, true); w.Code != http.StatusNotFound {
+		t.Errorf("an unknown incident: %d", w.Code)
+	}
+	// Agents read them beside the look-up.
+	b.talkingPoints.byIncident[3] = &breachdesk.TalkingPoints{IncidentID: 3, Text: "Say sorry <first>."}
+	if body := b.do("GET", "/lookup?q=maria.rossi@example.com", breachdesk.RoleAgent, nil, true).Body.String(); !strings.Contains(body, "Say sorry &lt;first&gt;.") {
+		t.Errorf("the look-up lacks the talking points")
 	}
 }

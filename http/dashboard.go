@@ -20,6 +20,7 @@ type dashboardView struct {
 
 // dashboardIncident is one incident on the dashboard.
 type dashboardIncident struct {
+	ID     int64
 	Title  string
 	Status breachdesk.IncidentStatus
 	// Clock is the 72-hour clock in words, Late when it ran out.
@@ -43,7 +44,7 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request, p *cons
 				continue
 			}
 			text, late := s.clockText(p.Lang, inc.NotificationClock(now))
-			v.Incidents = append(v.Incidents, dashboardIncident{Title: inc.Title, Status: inc.Status, Clock: text, Late: late})
+			v.Incidents = append(v.Incidents, dashboardIncident{ID: inc.ID, Title: inc.Title, Status: inc.Status, Clock: text, Late: late})
 		}
 	}
 	if p.Can(string(breachdesk.PermInquiriesView)) && s.InquiryService != nil {

@@ -37,6 +37,8 @@ type lookupMatch struct {
 	Country, Language  string
 	DataCategories     []string
 	Notices            []*breachdesk.Notice
+	// TalkingPoints is what the DPO wrote for agents about the incident.
+	TalkingPoints string
 }
 
 // handleLookup answers GET /lookup?q=: the form and, for what a caller
@@ -70,7 +72,12 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, p *console
 			s.consoleFailed(w, r, p, "look-up: audit", err)
 			return
 		}
-		v.Matches = append(v.Matches, lookupMatch{
+		script, err := s.talkingPoints(r.Context(), m.Incident.ID)
+		if err != nil {
+			s.consoleFailed(w, r, p, "look-up: talking points", err)
+			return
+		}
+		v.Matches = append(v.Matches, lookupMatch{TalkingPoints: script,
 			IncidentTitle: m.Incident.Title, Name: breachdesk.MaskName(person.Name),
 			Email: breachdesk.MaskEmail(person.Email), Phone: breachdesk.MaskPhone(person.Phone),
 			Postal: person.PostalAddress != "", Country: strings.TrimSpace(person.Country + " " + person.Region),
@@ -78,4 +85,20 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, p *console
 		})
 	}
 	s.renderConsole(w, r, p, http.StatusOK, "lookup", v)
+}
+
+// talkingPoints returns the text of an incident's talking points, "" when
+// there are none.
+func (s *Server) talkingPoints(ctx context.Context, incidentID int64) (string, error) {
+	if s.TalkingPointsService == nil {
+		return "", nil
+	}
+	tp, err := s.TalkingPointsService.FindTalkingPoints(ctx, incidentID)
+	switch {
+	case breachdesk.ErrorCode(err) == breachdesk.ENotFound:
+		return "", nil
+	case err != nil:
+		return "", err
+	}
+	return tp.Text, nil
 }

@@ -21,6 +21,10 @@ type consoleRoute struct {
 func (s *Server) consolePages() []consoleRoute {
 	return []consoleRoute{
 		{"GET /{$}", breachdesk.PermDashboardView, s.handleDashboard},
+		{"GET /incidents", breachdesk.PermIncidentsView, s.handleIncidentsPage},
+		{"GET /incidents/{id}", breachdesk.PermIncidentsView, s.handleIncidentConsolePage},
+		{"GET /incidents/{id}/talking-points", breachdesk.PermTalkingPointsEdit, s.handleTalkingPointsForm},
+		{"POST /incidents/{id}/talking-points", breachdesk.PermTalkingPointsEdit, s.handleTalkingPointsSave},
 		{"GET /lookup", breachdesk.PermPeopleLookup, s.handleLookup},
 		{"GET /audit", breachdesk.PermAuditView, s.handleAuditPage},
 		{"GET /staff", breachdesk.PermStaffManage, s.handleStaffPage},

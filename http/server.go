@@ -70,8 +70,10 @@ type Server struct {
 	// InquiryService the inquiries the console lists.
 	StaffService   breachdesk.StaffService
 	InquiryService breachdesk.InquiryService
-	// PersonFinder looks people up for customer service.
-	PersonFinder PersonFinder
+	// PersonFinder looks people up for customer service, and
+	// TalkingPointsService gives what agents say about each incident.
+	PersonFinder         PersonFinder
+	TalkingPointsService breachdesk.TalkingPointsService
 
 	// PublicKey is the PublicKeySize-byte key that signs the tokens of
 	// the public forms. Every process serving the same public address

@@ -91,6 +91,7 @@ func TestConformance(t *testing.T) {
 			IncidentPages:    postgres.NewIncidentPageService(db),
 			Inquiries:        postgres.NewInquiryService(db),
 			Staff:            postgres.NewStaffService(db),
+			TalkingPoints:    postgres.NewTalkingPointsService(db),
 			Exec: func(t *testing.T, query string) error {
 				ctx := context.Background()
 				conn, err := pgx.Connect(ctx, db.DSN)

@@ -58,6 +58,7 @@ func TestConformance(t *testing.T) {
 			IncidentPages:    sqlite.NewIncidentPageService(db),
 			Inquiries:        sqlite.NewInquiryService(db),
 			Staff:            sqlite.NewStaffService(db),
+			TalkingPoints:    sqlite.NewTalkingPointsService(db),
 			Exec: func(t *testing.T, query string) error {
 				raw, err := sql.Open("sqlite3", db.Path)
 				if err != nil {

@@ -131,8 +131,20 @@ func TestConsoleInBrowser(t *testing.T) {
 	expect("h1", "Dashboard")
 	expect("table.incidents", "Customer database copied")
 	check("console-dashboard")
+	b.Open(t, base+"/incidents/1/talking-points")
+	b.Fill(t, "#text", "Une base de clients a été copiée le 21 novembre.\nNotre message porte un code : vérifiez-le avec la recherche.\nNous ne demandons jamais de mot de passe.")
+	if status := b.Submit(t, "main form button[type=submit]"); status != http.StatusOK {
+		t.Fatalf("save the talking points: %d", status)
+	}
+	expect(".notice", "Saved.")
+	check("console-talking-points")
+	b.Open(t, base+"/incidents/1")
+	expect("h1", "Customer database copied")
+	expect(".script", "Une base de clients")
+	check("console-incident")
 	b.Open(t, base+"/audit")
 	expect("h1", "Audit log")
+	expect("table", "talking_points.set")
 	check("console-audit")
 	if status := b.Submit(t, "form.account button"); status != http.StatusOK {
 		t.Fatalf("sign out: %d", status)
@@ -151,6 +163,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	expect("article.match", "Customer database copied")
 	expect("article.match", "Z*** Q***")
+	expect("article.match .script", "Nous ne demandons jamais de mot de passe.")
 	check("console-lookup-fr")
 	if status := b.Open(t, base+"/audit"); status != http.StatusForbidden {
 		t.Fatalf("the agent opened the audit log: %d", status)

@@ -51,6 +51,7 @@ storing every inquiry handed in.`,
 			srv.APITokenService = s.Tokens
 			srv.StaffService = s.Staff
 			srv.InquiryService = s.Inquiries
+			srv.TalkingPointsService = s.TalkingPoints
 			srv.RegulatorReportService = s.Reports
 			if srv.ReportGenerator, err = m.reportGenerator(s, ""); err != nil {
 				return err

@@ -32,6 +32,7 @@ type store struct {
 	IncidentPages breachdesk.IncidentPageService
 	Inquiries     breachdesk.InquiryService
 	Staff         breachdesk.StaffService
+	TalkingPoints breachdesk.TalkingPointsService
 }
 
 func isPostgres(dsn string) bool {
@@ -69,7 +70,8 @@ func (m *Main) openStore(ctx context.Context) (*store, error) {
 			Verifications: postgres.NewVerificationService(db),
 			IncidentPages: postgres.NewIncidentPageService(db),
 			Inquiries:     postgres.NewInquiryService(db),
-			Staff:         postgres.NewStaffService(db)}
+			Staff:         postgres.NewStaffService(db),
+			TalkingPoints: postgres.NewTalkingPointsService(db)}
 		return m.store, nil
 	}
 	db := sqlite.NewDB(sqlitePath(m.Config.DB))
@@ -91,7 +93,8 @@ func (m *Main) openStore(ctx context.Context) (*store, error) {
 		Verifications: sqlite.NewVerificationService(db),
 		IncidentPages: sqlite.NewIncidentPageService(db),
 		Inquiries:     sqlite.NewInquiryService(db),
-		Staff:         sqlite.NewStaffService(db)}
+		Staff:         sqlite.NewStaffService(db),
+		TalkingPoints: sqlite.NewTalkingPointsService(db)}
 	return m.store, nil
 }
 

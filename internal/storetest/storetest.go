@@ -34,6 +34,7 @@ type Store struct {
 	IncidentPages    breachdesk.IncidentPageService
 	Inquiries        breachdesk.InquiryService
 	Staff            breachdesk.StaffService
+	TalkingPoints    breachdesk.TalkingPointsService
 
 	// Exec runs query, which takes no arguments, directly on the database,
 	// past the services and without an actor, and returns its error: the
@@ -80,6 +81,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("Campaigns", func(t *testing.T) { t.Parallel(); testCampaigns(t, open) })
 	t.Run("Public", func(t *testing.T) { t.Parallel(); testPublic(t, open) })
 	t.Run("Staff", func(t *testing.T) { t.Parallel(); testStaff(t, open) })
+	t.Run("TalkingPoints", func(t *testing.T) { t.Parallel(); testTalkingPoints(t, open) })
 }
 
 // equate ignores the difference between a nil and an empty list, which no

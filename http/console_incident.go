@@ -1,0 +1,128 @@
+package http
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/breachdesk/breachdesk"
+)
+
+// incidentConsoleView is an incident's page in the console.
+type incidentConsoleView struct {
+	Incident *breachdesk.Incident
+	// Clock is the 72-hour clock in words, Late when it ran out.
+	Clock string
+	Late  bool
+	// TalkingPoints is nil until the DPO writes them.
+	TalkingPoints *breachdesk.TalkingPoints
+}
+
+// handleIncidentsPage answers GET /incidents in the console: every
+// incident, newest first, with its 72-hour clock.
+func (s *Server) handleIncidentsPage(w http.ResponseWriter, r *http.Request, p *consolePage) {
+	p.Nav = "incidents"
+	incidents, _, err := s.IncidentService.FindIncidents(r.Context(), breachdesk.IncidentFilter{})
+	if err != nil {
+		s.consoleFailed(w, r, p, "incidents page", err)
+		return
+	}
+	now := s.Now()
+	rows := []dashboardIncident{}
+	for _, inc := range incidents {
+		text, late := s.clockText(p.Lang, inc.NotificationClock(now))
+		rows = append(rows, dashboardIncident{ID: inc.ID, Title: inc.Title, Status: inc.Status, Clock: text, Late: late})
+	}
+	s.renderConsole(w, r, p, http.StatusOK, "incidents", rows)
+}
+
+// consoleIncident reads the incident of the request's {id}, answering
+// the request itself when there is none.
+func (s *Server) consoleIncident(w http.ResponseWriter, r *http.Request, p *consolePage) (*incidentConsoleView, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.renderConsoleError(w, r, p, http.StatusNotFound, consoleNotFound)
+		return nil, false
+	}
+	inc, err := s.IncidentService.FindIncidentByID(r.Context(), id)
+	switch {
+	case breachdesk.ErrorCode(err) == breachdesk.ENotFound:
+		s.renderConsoleError(w, r, p, http.StatusNotFound, consoleNotFound)
+		return nil, false
+	case err != nil:
+		s.consoleFailed(w, r, p, "find incident", err)
+		return nil, false
+	}
+	v := &incidentConsoleView{Incident: inc}
+	v.Clock, v.Late = s.clockText(p.Lang, inc.NotificationClock(s.Now()))
+	if s.TalkingPointsService != nil {
+		tp, err := s.TalkingPointsService.FindTalkingPoints(r.Context(), id)
+		switch {
+		case err == nil && tp.Text != "":
+			v.TalkingPoints = tp
+		case err == nil:
+		case breachdesk.ErrorCode(err) != breachdesk.ENotFound:
+			s.consoleFailed(w, r, p, "find talking points", err)
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// handleIncidentConsolePage answers GET /incidents/{id} in the console.
+func (s *Server) handleIncidentConsolePage(w http.ResponseWriter, r *http.Request, p *consolePage) {
+	p.Nav = "incidents"
+	if v, ok := s.consoleIncident(w, r, p); ok {
+		s.renderConsole(w, r, p, http.StatusOK, "incident", v)
+	}
+}
+
+// talkingPointsView is the form of an incident's talking points.
+type talkingPointsView struct {
+	Incident *breachdesk.Incident
+	Text     string
+	// Saved is set just after a save; Problem is the key of what is
+	// wrong with the text posted.
+	Saved   bool
+	Problem string
+}
+
+// handleTalkingPointsForm answers GET /incidents/{id}/talking-points.
+func (s *Server) handleTalkingPointsForm(w http.ResponseWriter, r *http.Request, p *consolePage) {
+	p.Nav = "incidents"
+	v, ok := s.consoleIncident(w, r, p)
+	if !ok {
+		return
+	}
+	form := &talkingPointsView{Incident: v.Incident, Saved: r.URL.Query().Has("saved")}
+	if v.TalkingPoints != nil {
+		form.Text = v.TalkingPoints.Text
+	}
+	s.renderConsole(w, r, p, http.StatusOK, "talking_points", form)
+}
+
+// handleTalkingPointsSave answers POST /incidents/{id}/talking-points:
+// the new version, then the form again with the saved text.
+func (s *Server) handleTalkingPointsSave(w http.ResponseWriter, r *http.Request, p *consolePage) {
+	p.Nav = "incidents"
+	v, ok := s.consoleIncident(w, r, p)
+	if !ok {
+		return
+	}
+	tp := &breachdesk.TalkingPoints{IncidentID: v.Incident.ID, Text: r.PostForm.Get("text")}
+	err := s.TalkingPointsService.SetTalkingPoints(r.Context(), tp)
+	switch {
+	case breachdesk.ErrorCode(err) == breachdesk.EInvalid:
+		problem := "talking_points.not_text"
+		if len(tp.Text) > breachdesk.MaxTalkingPointsLength {
+			problem = "talking_points.too_long"
+		}
+		s.renderConsole(w, r, p, http.StatusUnprocessableEntity, "talking_points",
+			&talkingPointsView{Incident: v.Incident, Text: strings.ToValidUTF8(tp.Text, "\uFFFD"), Problem: problem})
+		return
+	case err != nil:
+		s.consoleFailed(w, r, p, "set talking points", err)
+		return
+	}
+	http.Redirect(w, r, "/incidents/"+strconv.FormatInt(v.Incident.ID, 10)+"/talking-points?saved=1", http.StatusSeeOther)
+}
