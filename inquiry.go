@@ -228,7 +228,59 @@ type InquiryService interface {
 	// MarkInquiryReceipts records that the receipts of inquiries were
 	// mailed at at.
 	MarkInquiryReceipts(ctx context.Context, ids []int64, at time.Time) error
+
+	// UpdateInquiry changes where the inquiry with reference stands in the
+	// staff queue, records the change in the audit log with the actor in
+	// ctx, and returns the inquiry as it now is; an update that changes
+	// nothing writes nothing. Returns not_found if no inquiry has the
+	// reference, invalid when upd.Validate fails. In the console, those
+	// with inquiries:manage call it.
+	UpdateInquiry(ctx context.Context, reference string, upd InquiryUpdate) (*SealedInquiry, error)
 }
+
+// InquiryUpdate changes an inquiry's place in the staff queue; nil fields
+// stay as they are.
+type InquiryUpdate struct {
+	Status *InquiryStatus
+	// AssignedTo is the login of the staff member who handles it; ""
+	// leaves it to anyone.
+	AssignedTo *string
+}
+
+// InquiryAssigneeLimit is the longest assignee, in bytes: the longest
+// login StaffUser.Validate accepts.
+const InquiryAssigneeLimit = 254
+
+// Normalized returns upd with its assignee trimmed, on a copy, so that
+// the caller's string stays as it was.
+func (upd InquiryUpdate) Normalized() InquiryUpdate {
+	if upd.AssignedTo != nil {
+		assignee := strings.TrimSpace(*upd.AssignedTo)
+		upd.AssignedTo = &assignee
+	}
+	return upd
+}
+
+// Validate returns invalid, naming the field, for an unknown status or an
+// assignee longer than InquiryAssigneeLimit.
+func (upd InquiryUpdate) Validate() error {
+	if upd.Status != nil && !slices.Contains(InquiryStatuses(), *upd.Status) {
+		return FieldErrorf("status", "%q is not a status of inquiry", *upd.Status)
+	}
+	if upd.AssignedTo != nil && len(*upd.AssignedTo) > InquiryAssigneeLimit {
+		return FieldErrorf("assigned_to", "the assignee is longer than %d bytes", InquiryAssigneeLimit)
+	}
+	return nil
+}
+
+// InquiryStatuses returns every status, in the order of the queue.
+func InquiryStatuses() []InquiryStatus {
+	return []InquiryStatus{InquiryOpen, InquiryAssigned, InquiryAnswered, InquiryClosed}
+}
+
+// AuditInquiryUpdate records a change of an inquiry's status or of who
+// handles it.
+const AuditInquiryUpdate = "inquiry.update"
 
 // InquiryFilter selects inquiries. Nil fields do not filter.
 type InquiryFilter struct {

@@ -135,6 +135,21 @@ type consoleBundle struct {
 	// accesses are the audit log's access entries: actor action entity id.
 	accesses      []string
 	talkingPoints *fakeTalkingPoints
+	// inquiryFilters are the queue's filters, inquiryUpdates the updates
+	// as "actor reference status to assignee".
+	inquiryFilters []breachdesk.InquiryFilter
+	inquiryUpdates []string
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// fakeOpener "opens" inquiries whose sealed fields hold plaintext.
+type fakeOpener struct{}
+
+func (fakeOpener) OpenInquiry(s *breachdesk.SealedInquiry) (*breachdesk.Inquiry, error) {
+	return &breachdesk.Inquiry{ID: s.ID, Reference: s.Reference, IncidentID: s.IncidentID, Category: s.Category, RequestKind: s.RequestKind,
+		Name: string(s.Name), Email: string(s.Email), Phone: string(s.Phone), Message: string(s.Message), Code: s.Code, Language: s.Language,
+		Status: s.Status, AssignedTo: s.AssignedTo, DueAt: s.DueAt, CreatedAt: s.CreatedAt}, nil
 }
 
 // fakeTalkingPoints keeps talking points in memory, as the stores do.
@@ -188,9 +203,56 @@ func setupConsole(t *testing.T) *consoleBundle {
 	}
 	b.talkingPoints = &fakeTalkingPoints{byIncident: map[int64]*breachdesk.TalkingPoints{}}
 	b.server.TalkingPointsService = b.talkingPoints
-	b.server.InquiryService = &mock.InquiryService{FindInquiriesFunc: func(ctx context.Context, f breachdesk.InquiryFilter) ([]*breachdesk.SealedInquiry, int, error) {
-		return nil, 7, nil
-	}}
+	received := time.Date(2026, 11, 20, 14, 0, 0, 0, time.UTC)
+	due := time.Date(2026, 11, 20, 14, 0, 0, 0, time.UTC).AddDate(0, 1, 0)
+	overdue := time.Date(2026, 11, 19, 0, 0, 0, 0, time.UTC)
+	inquiries := []*breachdesk.SealedInquiry{
+		{ID: 1, Reference: "Q-AAAA-1111", Category: breachdesk.InquiryDataRequest, RequestKind: breachdesk.RequestErasure, Name: []byte("Maria Rossi"),
+			Email: []byte("maria.rossi@example.com"), Message: []byte("Please erase <everything>."), Language: "it", Status: breachdesk.InquiryOpen,
+			DueAt: &due, CreatedAt: received, IncidentID: ptr(int64(1)), Code: "BD-7KQ4-M2XP-9RTA"},
+		{ID: 2, Reference: "Q-BBBB-2222", Category: breachdesk.InquiryDataRequest, RequestKind: breachdesk.RequestAccess, Name: []byte("Jan Kowalski"),
+			Email: []byte("jan@example.com"), Message: []byte("What do you hold?"), Language: "en", Status: breachdesk.InquiryAssigned,
+			AssignedTo: "responder@example.com", DueAt: &overdue, CreatedAt: received},
+	}
+	b.server.InquiryService = &mock.InquiryService{
+		FindInquiriesFunc: func(ctx context.Context, f breachdesk.InquiryFilter) ([]*breachdesk.SealedInquiry, int, error) {
+			if f.Status != nil && *f.Status == breachdesk.InquiryOpen && f.Category == nil && f.Limit == 1 {
+				return nil, 7, nil // the dashboard's count
+			}
+			b.inquiryFilters = append(b.inquiryFilters, f)
+			var found []*breachdesk.SealedInquiry
+			for _, q := range inquiries {
+				if (f.Status == nil || *f.Status == q.Status) && (f.Category == nil || *f.Category == q.Category) {
+					found = append(found, q)
+				}
+			}
+			return found, len(found), nil
+		},
+		FindInquiryByReferenceFunc: func(ctx context.Context, ref string) (*breachdesk.SealedInquiry, error) {
+			for _, q := range inquiries {
+				if q.Reference == ref {
+					return q, nil
+				}
+			}
+			return nil, breachdesk.Errorf(breachdesk.ENotFound, "No inquiry %s.", ref)
+		},
+		UpdateInquiryFunc: func(ctx context.Context, ref string, upd breachdesk.InquiryUpdate) (*breachdesk.SealedInquiry, error) {
+			a, err := breachdesk.ActorFromContext(ctx)
+			if err != nil {
+				return nil, err
+			}
+			u := a.String() + " " + ref
+			if upd.Status != nil {
+				u += " " + string(*upd.Status)
+			}
+			if upd.AssignedTo != nil {
+				u += " to " + *upd.AssignedTo
+			}
+			b.inquiryUpdates = append(b.inquiryUpdates, u)
+			return inquiries[0], nil
+		},
+	}
+	b.server.InquiryOpener = fakeOpener{}
 	b.server.APITokenService = &mock.APITokenService{}
 	at := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
 	b.server.AuditService = &mock.AuditService{
@@ -688,5 +750,60 @@ func TestTalkingPoints(t *testing.T) {
 	b.talkingPoints.byIncident[3] = &breachdesk.TalkingPoints{IncidentID: 3, Text: "Say sorry <first>."}
 	if body := b.do("GET", "/lookup?q=maria.rossi@example.com", breachdesk.RoleAgent, nil, true).Body.String(); !strings.Contains(body, "Say sorry &lt;first&gt;.") {
 		t.Errorf("the look-up lacks the talking points")
+	}
+}
+
+func TestInquiryQueue(t *testing.T) {
+	b := setupConsole(t)
+	body := b.do("GET", "/inquiries", breachdesk.RoleDPO, nil, true).Body.String()
+	for _, want := range []string{"2 of 2, oldest first.", "Q-AAAA-1111", "data-subject request (erasure, Art. 17)", "Maria Rossi",
+		"2026-12-20 (in 29 days)", `class="late">2026-11-19 (overdue by 2 days)`, "responder@example.com"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the queue lacks %q", want)
+		}
+	}
+	if strings.Contains(body, "maria.rossi@example.com") {
+		t.Error("the queue shows an address")
+	}
+	// Filters reach the store; unknown values are ignored.
+	b.do("GET", "/inquiries?category=data_request&status=assigned", breachdesk.RoleAgent, nil, true)
+	b.do("GET", "/inquiries?category=bogus&status=bogus", breachdesk.RoleAgent, nil, true)
+	if n := len(b.inquiryFilters); n != 3 {
+		t.Fatalf("%d queries", n)
+	}
+	if f := b.inquiryFilters[1]; f.Category == nil || *f.Category != breachdesk.InquiryDataRequest || f.Status == nil || *f.Status != breachdesk.InquiryAssigned {
+		t.Errorf("filter = %+v", f)
+	}
+	if f := b.inquiryFilters[2]; f.Category != nil || f.Status != nil {
+		t.Errorf("unknown values filtered: %+v", f)
+	}
+	// Customer service sees names masked too.
+	if body := b.do("GET", "/inquiries", breachdesk.RoleAgent, nil, true).Body.String(); strings.Contains(body, "Maria Rossi") || !strings.Contains(body, "M*** R***") {
+		t.Error("the agent's queue shows a name in full")
+	}
+
+	page := b.do("GET", "/inquiries/Q-AAAA-1111", breachdesk.RoleAgent, nil, true).Body.String()
+	for _, want := range []string{"Please erase &lt;everything&gt;.", "m***@example.com", "M*** R***", `href="/lookup?q=BD-7KQ4-M2XP-9RTA"`,
+		"Customer records &lt;stolen&gt;", `value="assign"`, `value="close"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the inquiry page lacks %q", want)
+		}
+	}
+	if page := b.do("GET", "/inquiries/Q-AAAA-1111", breachdesk.RoleAuditor, nil, true).Body.String(); strings.Contains(page, `value="close"`) {
+		t.Error("the auditor is offered to close the inquiry")
+	}
+	w := b.do("POST", "/inquiries/Q-AAAA-1111", breachdesk.RoleAgent, url.Values{"action": {"assign"}}, true)
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/inquiries/Q-AAAA-1111" {
+		t.Fatalf("assign: %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	b.do("POST", "/inquiries/Q-BBBB-2222", breachdesk.RoleDPO, url.Values{"action": {"close"}}, true)
+	if want := []string{"user:agent@example.com Q-AAAA-1111 assigned to agent@example.com", "user:dpo@example.com Q-BBBB-2222 closed"}; !slices.Equal(b.inquiryUpdates, want) {
+		t.Errorf("updates = %v, want %v", b.inquiryUpdates, want)
+	}
+	if w := b.do("POST", "/inquiries/Q-AAAA-1111", breachdesk.RoleAgent, url.Values{"action": {"delete"}}, true); w.Code != http.StatusBadRequest {
+		t.Errorf("an unknown action: %d", w.Code)
+	}
+	if w := b.do("GET", "/inquiries/Q-NONE-0000", breachdesk.RoleAgent, nil, true); w.Code != http.StatusNotFound {
+		t.Errorf("an unknown reference: %d", w.Code)
 	}
 }

@@ -74,6 +74,8 @@ type Server struct {
 	// TalkingPointsService gives what agents say about each incident.
 	PersonFinder         PersonFinder
 	TalkingPointsService breachdesk.TalkingPointsService
+	// InquiryOpener opens the inquiries the console shows.
+	InquiryOpener InquiryOpener
 
 	// PublicKey is the PublicKeySize-byte key that signs the tokens of
 	// the public forms. Every process serving the same public address

@@ -18,10 +18,16 @@ import (
 	"github.com/breachdesk/breachdesk/keyring"
 )
 
+// InquiryWriter is what Intake needs of the inquiries' store
+// (breachdesk.InquiryService).
+type InquiryWriter interface {
+	CreateInquiries(ctx context.Context, inquiries []*breachdesk.SealedInquiry) error
+}
+
 // Intake stores inquiries in groups. Set its fields, call Start, and Close
 // when done.
 type Intake struct {
-	Inquiries breachdesk.InquiryService
+	Inquiries InquiryWriter
 	Keyring   *keyring.Keyring
 	Logger    *slog.Logger
 	// MaxBatch bounds one transaction; default 500. Queue is how many

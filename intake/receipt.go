@@ -17,11 +17,18 @@ type Messenger interface {
 	Send(ctx context.Context, from, to string, msg []byte) error
 }
 
+// ReceiptStore is what Receipts needs of the inquiries' store
+// (breachdesk.InquiryService).
+type ReceiptStore interface {
+	FindInquiries(ctx context.Context, filter breachdesk.InquiryFilter) ([]*breachdesk.SealedInquiry, int, error)
+	MarkInquiryReceipts(ctx context.Context, ids []int64, at time.Time) error
+}
+
 // Receipts mails each stored inquiry's receipt, at least once: an inquiry
 // is marked once its receipt is handed to the relay, so that a crash in
 // between mails that receipt again.
 type Receipts struct {
-	Inquiries     breachdesk.InquiryService
+	Inquiries     ReceiptStore
 	Organizations breachdesk.OrganizationService
 	Keyring       *keyring.Keyring
 	Renderer      *notice.Renderer

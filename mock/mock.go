@@ -258,6 +258,7 @@ type InquiryService struct {
 	FindInquiriesFunc          func(ctx context.Context, filter breachdesk.InquiryFilter) ([]*breachdesk.SealedInquiry, int, error)
 	FindInquiryByReferenceFunc func(ctx context.Context, reference string) (*breachdesk.SealedInquiry, error)
 	MarkInquiryReceiptsFunc    func(ctx context.Context, ids []int64, at time.Time) error
+	UpdateInquiryFunc          func(ctx context.Context, reference string, upd breachdesk.InquiryUpdate) (*breachdesk.SealedInquiry, error)
 }
 
 // CreateInquiries calls CreateInquiriesFunc.
@@ -278,4 +279,9 @@ func (s *InquiryService) FindInquiryByReference(ctx context.Context, reference s
 // MarkInquiryReceipts calls MarkInquiryReceiptsFunc.
 func (s *InquiryService) MarkInquiryReceipts(ctx context.Context, ids []int64, at time.Time) error {
 	return s.MarkInquiryReceiptsFunc(ctx, ids, at)
+}
+
+// UpdateInquiry calls UpdateInquiryFunc.
+func (s *InquiryService) UpdateInquiry(ctx context.Context, reference string, upd breachdesk.InquiryUpdate) (*breachdesk.SealedInquiry, error) {
+	return s.UpdateInquiryFunc(ctx, reference, upd)
 }

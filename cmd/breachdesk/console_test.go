@@ -24,8 +24,9 @@ aware_at: 2026-11-21T16:00:00Z
 `
 
 // setupConsole makes an incident and two accounts, a DPO in English and an
-// agent in French, with known passwords, and serves the console.
-func setupConsole(t *testing.T, c *cli) string {
+// agent in French, with known passwords, and serves the console. It
+// returns the console's address and the public pages'.
+func setupConsole(t *testing.T, c *cli) (string, string) {
 	t.Helper()
 	c.now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	id := strings.TrimSpace(c.mustRun(consoleIncident, "incident", "create", "-f", "-"))
@@ -35,7 +36,7 @@ func setupConsole(t *testing.T, c *cli) string {
 	c.mustRun("agent password 2026\n", "user", "add", "--login", "ali@example.com", "--name", "Ali Agent",
 		"--role", "agent", "--language", "fr", "--password-stdin")
 	srv, _ := c.serve()
-	return srv.URL()
+	return srv.URL(), srv.PublicURL()
 }
 
 // TestConsoleSignIn signs in to the console served on each backend with an
@@ -44,7 +45,7 @@ func setupConsole(t *testing.T, c *cli) string {
 func TestConsoleSignIn(t *testing.T) {
 	for name, c := range backends(t) {
 		t.Run(name, func(t *testing.T) {
-			base := setupConsole(t, c)
+			base, _ := setupConsole(t, c)
 			jar, _ := cookiejar.New(nil)
 			client := &http.Client{Jar: jar, Timeout: 30 * time.Second}
 			status, body, final := fetch(t, client, "GET", base+"/", nil)
@@ -94,7 +95,7 @@ func TestConsoleSignIn(t *testing.T) {
 func TestConsoleInBrowser(t *testing.T) {
 	browsertest.Require(t)
 	c := backends(t)["SQLite"]
-	base := setupConsole(t, c)
+	base, public := setupConsole(t, c)
 	dir := screenshots(t)
 	b := browsertest.New(t)
 	check := func(name string) {
@@ -146,6 +147,31 @@ func TestConsoleInBrowser(t *testing.T) {
 	expect("h1", "Audit log")
 	expect("table", "talking_points.set")
 	check("console-audit")
+	// A person asks for their data to be erased, on the public pages; the
+	// DPO finds the request in the queue, with its deadline, and takes it.
+	b.Open(t, public+"/en/contact")
+	b.Fill(t, "#name", "Zebulon Quixotic")
+	b.Fill(t, "#email", "zebulon.quixotic@example.org")
+	b.SetAttribute(t, "#category-data_request", "checked", "")
+	b.SetAttribute(t, `#request_kind option[value="erasure"]`, "selected", "")
+	b.Fill(t, "#message", "Please erase everything you hold about me.")
+	if status := b.Submit(t, "main form button[type=submit]"); status != http.StatusOK {
+		t.Fatalf("contact: %d", status)
+	}
+	ref := b.Text(t, ".reference")
+	b.Open(t, base+"/inquiries?category=data_request")
+	expect("table", ref)
+	expect("table", "(in 30 days)")
+	check("console-inquiries")
+	b.Open(t, base+"/inquiries/"+ref)
+	expect("h1", ref)
+	expect(".script", "Please erase everything")
+	if status := b.Submit(t, `button[value="assign"]`); status != http.StatusOK {
+		t.Fatalf("assign: %d", status)
+	}
+	expect("dl.facts", "dana@example.com")
+	check("console-inquiry")
+
 	if status := b.Submit(t, "form.account button"); status != http.StatusOK {
 		t.Fatalf("sign out: %d", status)
 	}

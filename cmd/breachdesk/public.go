@@ -44,6 +44,7 @@ func (m *Main) startPublic(ctx context.Context, s *store, srv *bdhttp.Server) (s
 	srv.VerificationService, srv.NoticeCodes = s.Verifications, k
 	// The console's look-up needs the same keyring, opened here once.
 	srv.PersonFinder = &lookup.Finder{People: s.People, Incidents: s.Incidents, Campaigns: s.Campaigns, Keys: k}
+	srv.InquiryOpener = k
 	srv.IncidentPageService = s.IncidentPages
 	// Every process of one install derives the same key, so that a form
 	// served by one is accepted by another and after a restart.

@@ -82,6 +82,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("Public", func(t *testing.T) { t.Parallel(); testPublic(t, open) })
 	t.Run("Staff", func(t *testing.T) { t.Parallel(); testStaff(t, open) })
 	t.Run("TalkingPoints", func(t *testing.T) { t.Parallel(); testTalkingPoints(t, open) })
+	t.Run("UpdateInquiry", func(t *testing.T) { t.Parallel(); testUpdateInquiry(t, open) })
 }
 
 // equate ignores the difference between a nil and an empty list, which no
