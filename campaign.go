@@ -288,6 +288,14 @@ type CampaignProgress struct {
 	LastSentAt  *time.Time `json:"last_sent_at,omitempty"`
 }
 
+// DeliveryPoint is how many notices of a campaign were handed over in one
+// interval.
+type DeliveryPoint struct {
+	// At starts the interval: a multiple of the step since the Unix epoch.
+	At   time.Time `json:"at"`
+	Sent int64     `json:"sent"`
+}
+
 // Remaining counts the notices not yet in a final state.
 func (p *CampaignProgress) Remaining() int64 {
 	return p.States[NoticeQueued] + p.States[NoticeClaimed] + p.States[NoticeInFlight]
@@ -373,6 +381,13 @@ type CampaignService interface {
 	// active and has nothing left to send is marked done. Returns
 	// not_found if the campaign does not exist.
 	CampaignProgress(ctx context.Context, id int64) (*CampaignProgress, error)
+
+	// CampaignDeliveries counts the notices of a campaign handed over
+	// (by SentAt) in each interval of step, intervals starting at
+	// multiples of step since the Unix epoch, in order, skipping empty
+	// ones; for the chart of delivery over time. Returns invalid for a
+	// step under a second, not_found if the campaign does not exist.
+	CampaignDeliveries(ctx context.Context, id int64, step time.Duration) ([]DeliveryPoint, error)
 
 	// FindNotices returns the notices matching filter, by ID, and their
 	// total.

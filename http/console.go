@@ -29,12 +29,13 @@ var consoleFiles embed.FS
 // consolePageNames lists the console's page templates, each in
 // html/console/NAME.html.
 func consolePageNames() []string {
-	return []string{"sign_in", "dashboard", "incidents", "incident", "talking_points", "lookup", "inquiries", "inquiry", "audit", "staff", "error"}
+	return []string{"sign_in", "dashboard", "incidents", "incident", "talking_points", "campaigns", "campaign", "lookup", "inquiries", "inquiry", "audit", "staff", "error"}
 }
 
-// consoleCSP lets the console's pages load their own style sheet and post
-// their forms to themselves, and nothing else: no script at all.
-const consoleCSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+// consoleCSP lets the console's pages load their own style sheet and
+// script, listen to their own event streams and post their forms to
+// themselves, and nothing else: no inline script, nothing from elsewhere.
+const consoleCSP = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 // consoleKey names one page template in one language.
 type consoleKey struct{ page, lang string }
@@ -45,9 +46,17 @@ type consoleSite struct {
 	texts   map[string]map[string]string
 	matcher language.Matcher
 
-	css     []byte
-	cssETag string
-	cssHref string
+	// assets are the style sheet and the script, by path.
+	assets map[string]*consoleAsset
+	// cssHref and jsHref are their addresses with a version, so that
+	// they can be cached for long.
+	cssHref, jsHref string
+}
+
+// consoleAsset is a static file of the console.
+type consoleAsset struct {
+	body              []byte
+	etag, contentType string
 }
 
 // newConsoleSite parses the console's wording, templates and style sheet.
@@ -82,13 +91,19 @@ func newConsoleSite() (*consoleSite, error) {
 	}
 	site.matcher = language.NewMatcher(tags)
 
-	css, err := fs.ReadFile(consoleFiles, "html/console/static/console.css")
-	if err != nil {
-		return nil, fmt.Errorf("console style sheet: %w", err)
+	site.assets = map[string]*consoleAsset{}
+	for _, f := range []struct {
+		name, contentType string
+		href              *string
+	}{{"console.css", "text/css; charset=utf-8", &site.cssHref}, {"console.js", "text/javascript; charset=utf-8", &site.jsHref}} {
+		body, err := fs.ReadFile(consoleFiles, "html/console/static/"+f.name)
+		if err != nil {
+			return nil, fmt.Errorf("console static file: %w", err)
+		}
+		sum := sha256.Sum256(body)
+		site.assets["/static/"+f.name] = &consoleAsset{body: body, etag: `"` + hex.EncodeToString(sum[:8]) + `"`, contentType: f.contentType}
+		*f.href = "/static/" + f.name + "?v=" + hex.EncodeToString(sum[:4])
 	}
-	sum := sha256.Sum256(css)
-	site.css, site.cssETag = css, `"`+hex.EncodeToString(sum[:8])+`"`
-	site.cssHref = "/static/console.css?v=" + hex.EncodeToString(sum[:4])
 
 	for _, lang := range breachdesk.ConsoleLanguages() {
 		for _, name := range consolePageNames() {
@@ -156,8 +171,9 @@ func (site *consoleSite) language(r *http.Request) string {
 // of every view.
 type consolePage struct {
 	Lang string
-	// CSS is the style sheet's address, with its version.
-	CSS string
+	// CSS and JS are the style sheet's and the script's addresses, with
+	// their versions.
+	CSS, JS string
 	// Nav names the menu entry of the page.
 	Nav string
 	// User is the signed-in user, nil on the sign-in page, and CSRF the
@@ -214,19 +230,25 @@ func (s *Server) renderConsoleError(w http.ResponseWriter, r *http.Request, p *c
 	s.renderConsole(w, r, p, status, "error", kind)
 }
 
-// handleConsoleStatic answers GET /static/console.css.
+// handleConsoleStatic answers GET /static/console.css and
+// /static/console.js.
 func (s *Server) handleConsoleStatic(w http.ResponseWriter, r *http.Request) {
+	asset, ok := s.consoleSite.assets[r.URL.Path]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
 	h := w.Header()
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	h.Set("ETag", s.consoleSite.cssETag)
-	if slices.Contains(r.Header.Values("If-None-Match"), s.consoleSite.cssETag) {
+	h.Set("ETag", asset.etag)
+	if slices.Contains(r.Header.Values("If-None-Match"), asset.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Type", "text/css; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(s.consoleSite.css)))
+	h.Set("Content-Type", asset.contentType)
+	h.Set("Content-Length", strconv.Itoa(len(asset.body)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
-		w.Write(s.consoleSite.css)
+		w.Write(asset.body)
 	}
 }

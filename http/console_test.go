@@ -1,7 +1,9 @@
 package http
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -139,6 +141,11 @@ type consoleBundle struct {
 	// as "actor reference status to assignee".
 	inquiryFilters []breachdesk.InquiryFilter
 	inquiryUpdates []string
+	// progressCalls counts the reads of campaign progress, deliverySteps
+	// the chart's steps, statusChanges the pauses and resumes.
+	progressCalls int
+	deliverySteps []time.Duration
+	statusChanges []string
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -253,6 +260,44 @@ func setupConsole(t *testing.T) *consoleBundle {
 		},
 	}
 	b.server.InquiryOpener = fakeOpener{}
+	first, last := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 10, 20, 0, 0, time.UTC)
+	campaigns := map[int64]*breachdesk.Campaign{
+		5: {ID: 5, IncidentID: 1, Channel: breachdesk.ChannelEmail, Status: breachdesk.CampaignActive, Recipients: 12000},
+		6: {ID: 6, IncidentID: 1, Channel: breachdesk.ChannelLetter, Status: breachdesk.CampaignDone, Recipients: 3},
+	}
+	b.server.CampaignService = &mock.CampaignService{
+		FindCampaignsFunc: func(ctx context.Context, f breachdesk.CampaignFilter) ([]*breachdesk.Campaign, int, error) {
+			return []*breachdesk.Campaign{campaigns[6], campaigns[5]}, 2, nil
+		},
+		FindCampaignByIDFunc: func(ctx context.Context, id int64) (*breachdesk.Campaign, error) {
+			if c, ok := campaigns[id]; ok {
+				copied := *c
+				return &copied, nil
+			}
+			return nil, breachdesk.Errorf(breachdesk.ENotFound, "No campaign %d.", id)
+		},
+		CampaignProgressFunc: func(ctx context.Context, id int64) (*breachdesk.CampaignProgress, error) {
+			c := campaigns[id]
+			b.progressCalls++
+			sent := int64(6000 + 100*b.progressCalls)
+			return &breachdesk.CampaignProgress{CampaignID: id, Status: c.Status, Total: 12000,
+				States: map[breachdesk.NoticeState]int64{breachdesk.NoticeSent: sent, breachdesk.NoticeFailed: 12, breachdesk.NoticeBounced: 40,
+					breachdesk.NoticeQueued: 12000 - sent - 52},
+				ByCountry:   map[string]map[breachdesk.NoticeState]int64{"FR": {breachdesk.NoticeSent: sent - 1000}, "IT": {breachdesk.NoticeSent: 1000}},
+				FirstSentAt: &first, LastSentAt: &last}, nil
+		},
+		CampaignDeliveriesFunc: func(ctx context.Context, id int64, step time.Duration) ([]breachdesk.DeliveryPoint, error) {
+			b.deliverySteps = append(b.deliverySteps, step)
+			return []breachdesk.DeliveryPoint{{At: first, Sent: 3000}, {At: first.Add(2 * step), Sent: 3140}}, nil
+		},
+		SetCampaignStatusFunc: func(ctx context.Context, id int64, status breachdesk.CampaignStatus) (*breachdesk.Campaign, error) {
+			if campaigns[id].Status == breachdesk.CampaignDone {
+				return nil, breachdesk.Errorf(breachdesk.EConflict, "The campaign is done.")
+			}
+			b.statusChanges = append(b.statusChanges, fmt.Sprint(id, " ", status))
+			return campaigns[id], nil
+		},
+	}
 	b.server.APITokenService = &mock.APITokenService{}
 	at := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
 	b.server.AuditService = &mock.AuditService{
@@ -443,7 +488,7 @@ func TestDashboard(t *testing.T) {
 					t.Errorf("the dashboard shows %q", s)
 				}
 			}
-			if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "script-src") {
+			if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "script-src 'self';") || strings.Contains(csp, "unsafe") {
 				t.Errorf("Content-Security-Policy = %q", csp)
 			}
 		})
@@ -805,5 +850,97 @@ func TestInquiryQueue(t *testing.T) {
 	}
 	if w := b.do("GET", "/inquiries/Q-NONE-0000", breachdesk.RoleAgent, nil, true); w.Code != http.StatusNotFound {
 		t.Errorf("an unknown reference: %d", w.Code)
+	}
+}
+
+func TestCampaignPage(t *testing.T) {
+	b := setupConsole(t)
+	if body := b.do("GET", "/campaigns", breachdesk.RoleAuditor, nil, true).Body.String(); !strings.Contains(body, `href="/campaigns/5"`) || !strings.Contains(body, "letter") {
+		t.Errorf("the list lacks the campaigns:\n%s", body)
+	}
+	body := b.do("GET", "/campaigns/5", breachdesk.RoleResponder, nil, true).Body.String()
+	// 6,140 + 40 handed over in 20 minutes: 309 a minute; 5,808 left.
+	for _, want := range []string{`data-field="sent">6,100<`, `data-field="remaining">5,848<`, `data-field="rate">307<`,
+		`data-field="eta">19 min<`, `data-events="/campaigns/5/events"`, `value="pause"`, `<svg class="chart"`, `<th scope="row">FR</th>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the campaign page lacks %q", want)
+		}
+	}
+	if len(b.deliverySteps) != 1 || b.deliverySteps[0] != 30*time.Second {
+		t.Errorf("chart steps %v, want 30s for 20 minutes in at most 90 bars", b.deliverySteps)
+	}
+	if body := b.do("GET", "/campaigns/5", breachdesk.RoleAuditor, nil, true).Body.String(); strings.Contains(body, `value="pause"`) {
+		t.Error("the auditor is offered to pause the campaign")
+	}
+	if w := b.do("POST", "/campaigns/5", breachdesk.RoleDPO, url.Values{"action": {"pause"}}, true); w.Code != http.StatusSeeOther {
+		t.Errorf("pause: %d", w.Code)
+	}
+	if w := b.do("POST", "/campaigns/6", breachdesk.RoleDPO, url.Values{"action": {"pause"}}, true); w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), "cannot be paused") {
+		t.Errorf("pausing a finished campaign: %d", w.Code)
+	}
+	if !slices.Equal(b.statusChanges, []string{"5 paused"}) {
+		t.Errorf("status changes %v", b.statusChanges)
+	}
+	if w := b.do("GET", "/campaigns/77", breachdesk.RoleDPO, nil, true); w.Code != http.StatusNotFound {
+		t.Errorf("an unknown campaign: %d", w.Code)
+	}
+}
+
+// TestCampaignEvents reads the live stream over real HTTP: an active
+// campaign's progress, in the user's language; a finished one says done
+// and ends the stream.
+func TestCampaignEvents(t *testing.T) {
+	b := setupConsole(t)
+	srv := httptest.NewServer(b.handler)
+	t.Cleanup(srv.Close)
+	read := func(path string) (*http.Response, *bufio.Reader) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: b.sessions[breachdesk.RoleAgent]})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp, bufio.NewReader(resp.Body)
+	}
+	event := func(r *bufio.Reader) string {
+		t.Helper()
+		var lines []string
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				t.Fatalf("the stream ended: %v", err)
+			}
+			if line == "\n" {
+				return strings.Join(lines, "")
+			}
+			lines = append(lines, line)
+		}
+	}
+	// The agent may not see campaigns.
+	if resp, _ := read("/campaigns/5/events"); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("the agent's stream: %d", resp.StatusCode)
+	}
+	b.sessions[breachdesk.RoleAgent] = b.sessions[breachdesk.RoleResponder]
+	for _, u := range b.staff.users {
+		if u.Role == breachdesk.RoleResponder {
+			u.Language = "fr"
+		}
+	}
+	resp, r := read("/campaigns/5/events")
+	if ct := resp.Header.Get("Content-Type"); resp.StatusCode != http.StatusOK || ct != "text/event-stream" {
+		t.Fatalf("stream: %d %s", resp.StatusCode, ct)
+	}
+	if got := event(r); !strings.HasPrefix(got, "event: progress\ndata: {") || !strings.Contains(got, "\"sent\":\"6\u00a0100\"") ||
+		!strings.Contains(got, `"status":"envoi en cours"`) {
+		t.Fatalf("first event:\n%s", got)
+	}
+	_, r = read("/campaigns/6/events")
+	if got := event(r); !strings.HasPrefix(got, "event: done\n") || !strings.Contains(got, `"done":true`) {
+		t.Fatalf("a finished campaign's event:\n%s", got)
+	}
+	if _, err := r.ReadString('\n'); err != io.EOF {
+		t.Fatalf("the stream of a finished campaign goes on: %v", err)
 	}
 }

@@ -76,9 +76,13 @@ func (s *Server) clockText(lang string, c *breachdesk.NotificationClock) (string
 	}
 }
 
-// hours writes d in hours and minutes, such as "41 h 12 min".
+// hours writes d in hours and minutes, such as "41 h 12 min", or in
+// minutes under an hour.
 func (s *Server) hours(lang string, d time.Duration) string {
 	m := int(d / time.Minute)
+	if m < 60 {
+		return notice.Fill(s.consoleSite.T(lang, "clock.minutes"), "minutes", strconv.Itoa(m))
+	}
 	return notice.Fill(s.consoleSite.T(lang, "clock.hours"), "hours", strconv.Itoa(m/60), "minutes", strconv.Itoa(m%60))
 }
 

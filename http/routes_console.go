@@ -25,6 +25,10 @@ func (s *Server) consolePages() []consoleRoute {
 		{"GET /incidents/{id}", breachdesk.PermIncidentsView, s.handleIncidentConsolePage},
 		{"GET /incidents/{id}/talking-points", breachdesk.PermTalkingPointsEdit, s.handleTalkingPointsForm},
 		{"POST /incidents/{id}/talking-points", breachdesk.PermTalkingPointsEdit, s.handleTalkingPointsSave},
+		{"GET /campaigns", breachdesk.PermCampaignsView, s.handleCampaignsPage},
+		{"GET /campaigns/{id}", breachdesk.PermCampaignsView, s.handleCampaignPage},
+		{"GET /campaigns/{id}/events", breachdesk.PermCampaignsView, s.handleCampaignEvents},
+		{"POST /campaigns/{id}", breachdesk.PermCampaignsManage, s.handleCampaignAction},
 		{"GET /lookup", breachdesk.PermPeopleLookup, s.handleLookup},
 		{"GET /inquiries", breachdesk.PermInquiriesView, s.handleInquiriesPage},
 		{"GET /inquiries/{reference}", breachdesk.PermInquiriesView, s.handleInquiryPage},
@@ -44,6 +48,7 @@ func (s *Server) consoleRoutes() http.Handler {
 	mux.HandleFunc("GET /sign-in", s.handleSignInForm)
 	mux.HandleFunc("POST /sign-in", s.handleSignIn)
 	mux.HandleFunc("GET /static/console.css", s.handleConsoleStatic)
+	mux.HandleFunc("GET /static/console.js", s.handleConsoleStatic)
 	for _, route := range s.consolePages() {
 		mux.Handle(route.pattern, s.requireSession(route.perm, route.handle))
 	}

@@ -76,6 +76,9 @@ type Server struct {
 	TalkingPointsService breachdesk.TalkingPointsService
 	// InquiryOpener opens the inquiries the console shows.
 	InquiryOpener InquiryOpener
+	// CampaignService gives the console the campaigns, their progress,
+	// and pause and resume.
+	CampaignService breachdesk.CampaignService
 
 	// PublicKey is the PublicKeySize-byte key that signs the tokens of
 	// the public forms. Every process serving the same public address
@@ -243,6 +246,10 @@ func (r *statusRecorder) WriteHeader(status int) {
 	r.status = status
 	r.ResponseWriter.WriteHeader(status)
 }
+
+// Unwrap gives http.ResponseController the writer underneath, for the
+// streams that flush and outlive the write timeout.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func (r *statusRecorder) Write(b []byte) (int, error) {
 	if r.status == 0 {

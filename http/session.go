@@ -83,7 +83,7 @@ func (s *Server) requireSession(perm breachdesk.Permission, h consoleHandler) ht
 			s.renderConsoleError(w, r, s.anonymousPage(r), http.StatusUnauthorized, consoleUnauthorized)
 			return
 		}
-		p := &consolePage{Lang: sess.User.Language, CSS: s.consoleSite.cssHref, User: sess.User, CSRF: s.consoleCSRF(sess.ID)}
+		p := &consolePage{Lang: sess.User.Language, CSS: s.consoleSite.cssHref, JS: s.consoleSite.jsHref, User: sess.User, CSRF: s.consoleCSRF(sess.ID)}
 		if perm != "" && !sess.User.Role.Can(perm) {
 			s.renderConsoleError(w, r, p, http.StatusForbidden, consoleForbidden)
 			return
@@ -102,7 +102,7 @@ func (s *Server) requireSession(perm breachdesk.Permission, h consoleHandler) ht
 
 // anonymousPage returns the page data for a visitor who is not signed in.
 func (s *Server) anonymousPage(r *http.Request) *consolePage {
-	return &consolePage{Lang: s.consoleSite.language(r), CSS: s.consoleSite.cssHref}
+	return &consolePage{Lang: s.consoleSite.language(r), CSS: s.consoleSite.cssHref, JS: s.consoleSite.jsHref}
 }
 
 // signInView is the sign-in page.

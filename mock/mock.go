@@ -158,6 +158,7 @@ type CampaignService struct {
 	SetCampaignStatusFunc    func(ctx context.Context, id int64, status breachdesk.CampaignStatus) (*breachdesk.Campaign, error)
 	CampaignProgressFunc     func(ctx context.Context, id int64) (*breachdesk.CampaignProgress, error)
 	FindNoticesFunc          func(ctx context.Context, filter breachdesk.NoticeFilter) ([]*breachdesk.Notice, int, error)
+	CampaignDeliveriesFunc   func(ctx context.Context, id int64, step time.Duration) ([]breachdesk.DeliveryPoint, error)
 	RegisterWorkerFunc       func(ctx context.Context, w *breachdesk.Worker) error
 	FindWorkersFunc          func(ctx context.Context) ([]*breachdesk.Worker, error)
 	ReleaseWorkerFunc        func(ctx context.Context, workerID string) (int, error)
@@ -183,6 +184,11 @@ func (s *CampaignService) FindCampaigns(ctx context.Context, filter breachdesk.C
 // SetCampaignStatus calls SetCampaignStatusFunc.
 func (s *CampaignService) SetCampaignStatus(ctx context.Context, id int64, status breachdesk.CampaignStatus) (*breachdesk.Campaign, error) {
 	return s.SetCampaignStatusFunc(ctx, id, status)
+}
+
+// CampaignDeliveries calls CampaignDeliveriesFunc.
+func (s *CampaignService) CampaignDeliveries(ctx context.Context, id int64, step time.Duration) ([]breachdesk.DeliveryPoint, error) {
+	return s.CampaignDeliveriesFunc(ctx, id, step)
 }
 
 // CampaignProgress calls CampaignProgressFunc.

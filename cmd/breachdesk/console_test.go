@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/breachdesk/breachdesk/internal/browsertest"
+	"github.com/breachdesk/breachdesk/internal/smtpsink"
 )
 
 // consoleIncident is an incident the console's tests show, aware 20
@@ -95,7 +96,13 @@ func TestConsoleSignIn(t *testing.T) {
 func TestConsoleInBrowser(t *testing.T) {
 	browsertest.Require(t)
 	c := backends(t)["SQLite"]
+	smtpsink.Require(t)
 	base, public := setupConsole(t, c)
+	// The people are notified, through smtp-sink, while the console runs.
+	sink := smtpsink.Start(t)
+	c.mustRun("", "org", "set", "--name", "Marketplace SAS", "--country", "FR", "--dpo-email", "dpo@marketplace.example")
+	campaign := strings.TrimSpace(c.mustRun("", "campaign", "create", "1"))
+	c.mustRun("", append([]string{"campaign", "send", campaign, "--smtp", sink.URL(), "--mail-from", "Marketplace <privacy@marketplace.example>"}, c.keyArgs()...)...)
 	dir := screenshots(t)
 	b := browsertest.New(t)
 	check := func(name string) {
@@ -143,6 +150,12 @@ func TestConsoleInBrowser(t *testing.T) {
 	expect("h1", "Customer database copied")
 	expect(".script", "Une base de clients")
 	check("console-incident")
+	b.Open(t, base+"/campaigns/"+campaign)
+	expect("h1", "Customer database copied")
+	expect(`[data-field="sent"]`, "2")
+	expect(`[data-field="status"]`, "done")
+	expect(".campaign", "By country")
+	check("console-campaign")
 	b.Open(t, base+"/audit")
 	expect("h1", "Audit log")
 	expect("table", "talking_points.set")

@@ -52,6 +52,7 @@ storing every inquiry handed in.`,
 			srv.StaffService = s.Staff
 			srv.InquiryService = s.Inquiries
 			srv.TalkingPointsService = s.TalkingPoints
+			srv.CampaignService = s.Campaigns
 			srv.RegulatorReportService = s.Reports
 			if srv.ReportGenerator, err = m.reportGenerator(s, ""); err != nil {
 				return err

@@ -79,6 +79,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("DataKeys", func(t *testing.T) { t.Parallel(); testDataKeys(t, open) })
 	t.Run("RegulatorReports", func(t *testing.T) { t.Parallel(); testRegulatorReports(t, open) })
 	t.Run("Campaigns", func(t *testing.T) { t.Parallel(); testCampaigns(t, open) })
+	t.Run("CampaignDeliveries", func(t *testing.T) { t.Parallel(); testCampaignDeliveries(t, open) })
 	t.Run("Public", func(t *testing.T) { t.Parallel(); testPublic(t, open) })
 	t.Run("Staff", func(t *testing.T) { t.Parallel(); testStaff(t, open) })
 	t.Run("TalkingPoints", func(t *testing.T) { t.Parallel(); testTalkingPoints(t, open) })
