@@ -2,6 +2,7 @@ package http
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,6 +17,12 @@ type incidentConsoleView struct {
 	Late  bool
 	// TalkingPoints is nil until the DPO writes them.
 	TalkingPoints *breachdesk.TalkingPoints
+	// Assessment is the severity, the risk and the obligations with their
+	// deadlines; Timeline the incident's events, newest first.
+	Assessment *assessmentView
+	Timeline   []*breachdesk.IncidentEvent
+	// Problem is the key of why the last action was refused.
+	Problem string
 }
 
 // handleIncidentsPage answers GET /incidents in the console: every
@@ -69,12 +76,36 @@ func (s *Server) consoleIncident(w http.ResponseWriter, r *http.Request, p *cons
 	return v, true
 }
 
-// handleIncidentConsolePage answers GET /incidents/{id} in the console.
+// handleIncidentConsolePage answers GET /incidents/{id} in the console:
+// the facts, the talking points, the assessment with the obligations
+// board, and the timeline.
 func (s *Server) handleIncidentConsolePage(w http.ResponseWriter, r *http.Request, p *consolePage) {
+	s.incidentPage(w, r, p, http.StatusOK, "")
+}
+
+// incidentPage writes an incident's page with status and problem.
+func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request, p *consolePage, status int, problem string) {
 	p.Nav = "incidents"
-	if v, ok := s.consoleIncident(w, r, p); ok {
-		s.renderConsole(w, r, p, http.StatusOK, "incident", v)
+	v, ok := s.consoleIncident(w, r, p)
+	if !ok {
+		return
 	}
+	v.Problem = problem
+	var err error
+	if v.Assessment, err = s.assessment(r.Context(), p.Lang, v.Incident.ID); err != nil {
+		s.consoleFailed(w, r, p, "incident page: assess", err)
+		return
+	}
+	if s.IncidentEventService != nil {
+		events, _, err := s.IncidentEventService.FindIncidentEvents(r.Context(), breachdesk.IncidentEventFilter{IncidentID: v.Incident.ID})
+		if err != nil {
+			s.consoleFailed(w, r, p, "incident page: timeline", err)
+			return
+		}
+		slices.Reverse(events)
+		v.Timeline = events
+	}
+	s.renderConsole(w, r, p, status, "incident", v)
 }
 
 // talkingPointsView is the form of an incident's talking points.

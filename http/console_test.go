@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/breachdesk/breachdesk"
+	"github.com/breachdesk/breachdesk/assess"
 	"github.com/breachdesk/breachdesk/lookup"
 	"github.com/breachdesk/breachdesk/mock"
 	"github.com/breachdesk/breachdesk/password"
@@ -146,6 +147,45 @@ type consoleBundle struct {
 	progressCalls int
 	deliverySteps []time.Duration
 	statusChanges []string
+	assessments   *fakeAssessments
+}
+
+// fakeAssessor finds two obligations: the CNIL's, 26 hours left; the
+// people's, overdue.
+type fakeAssessor struct{}
+
+func (fakeAssessor) AssessIncident(ctx context.Context, id int64) (*assess.Result, error) {
+	deadline := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	left, past := int64(45*3600+30*60), int64(-2*3600)
+	return &assess.Result{IncidentID: id, Disclaimer: "Not legal advice.", People: 1200,
+		Severity: assess.Severity{Score: 3.25, Band: assess.BandHigh}, Risk: assess.RiskResult{Level: breachdesk.HighRisk, Reasons: []string{"Payment card digits <with> names."}},
+		Obligations: []*assess.Obligation{
+			{ID: "gdpr-33-fr", Recipient: "CNIL", Law: "GDPR", Citation: "Art. 33(1)", Deadline: &deadline, SecondsLeft: &left, Status: breachdesk.ObligationPending},
+			{ID: "gdpr-34", Recipient: "the people", Law: "GDPR", Citation: "Art. 34", Deadline: &deadline, SecondsLeft: &past, Status: breachdesk.ObligationPending, Overdue: true},
+		}}, nil
+}
+
+// fakeAssessments records obligation statuses, validated as the stores
+// do.
+type fakeAssessments struct {
+	breachdesk.AssessmentService
+	statuses []string
+}
+
+func (f *fakeAssessments) SetObligationStatus(ctx context.Context, st *breachdesk.ObligationStatus) error {
+	if err := st.Validate(); err != nil {
+		return err
+	}
+	a, err := breachdesk.ActorFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	at := ""
+	if st.At != nil {
+		at = " at " + st.At.Format("15:04")
+	}
+	f.statuses = append(f.statuses, fmt.Sprint(a, " ", st.IncidentID, " ", st.ObligationID, " ", st.Status, at, " ", st.Note))
+	return nil
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -260,6 +300,12 @@ func setupConsole(t *testing.T) *consoleBundle {
 		},
 	}
 	b.server.InquiryOpener = fakeOpener{}
+	b.server.Assessor = fakeAssessor{}
+	b.assessments = &fakeAssessments{}
+	b.server.AssessmentService = b.assessments
+	b.server.IncidentEventService = &mock.IncidentEventService{FindIncidentEventsFunc: func(ctx context.Context, f breachdesk.IncidentEventFilter) ([]*breachdesk.IncidentEvent, int, error) {
+		return []*breachdesk.IncidentEvent{{Kind: "created", At: aware, Actor: "cli:dana"}, {Kind: "contained", At: aware.Add(3 * time.Hour), Note: "Access <revoked>", Actor: "user:dpo@example.com"}}, 2, nil
+	}}
 	first, last := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 10, 20, 0, 0, time.UTC)
 	campaigns := map[int64]*breachdesk.Campaign{
 		5: {ID: 5, IncidentID: 1, Channel: breachdesk.ChannelEmail, Status: breachdesk.CampaignActive, Recipients: 12000},
@@ -942,5 +988,36 @@ func TestCampaignEvents(t *testing.T) {
 	}
 	if _, err := r.ReadString('\n'); err != io.EOF {
 		t.Fatalf("the stream of a finished campaign goes on: %v", err)
+	}
+}
+
+func TestObligationsBoard(t *testing.T) {
+	b := setupConsole(t)
+	body := b.do("GET", "/incidents/1", breachdesk.RoleDPO, nil, true).Body.String()
+	for _, want := range []string{"high (3.25)", "a high risk", "Payment card digits &lt;with&gt; names.", "CNIL", "Art. 33(1)",
+		"2026-11-23 10:00 UTC, 45 h 30 min left", `class="late">2026-11-23 10:00 UTC, overdue by 2 h 0 min`, `value="done"`, `value="waive"`,
+		"Access &lt;revoked&gt;", "(user:dpo@example.com)"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the incident page lacks %q", want)
+		}
+	}
+	if strings.Index(body, "contained") > strings.Index(body, "<strong>created") {
+		t.Error("the timeline is not newest first")
+	}
+	if body := b.do("GET", "/incidents/1", breachdesk.RoleResponder, nil, true).Body.String(); strings.Contains(body, `value="done"`) {
+		t.Error("the responder is offered to record obligations")
+	}
+	w := b.do("POST", "/incidents/1/obligations", breachdesk.RoleDPO, url.Values{"obligation_id": {"gdpr-33-fr"}, "action": {"done"}}, true)
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/incidents/1#obligations" {
+		t.Fatalf("done: %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	w = b.do("POST", "/incidents/1/obligations", breachdesk.RoleDPO, url.Values{"obligation_id": {"gdpr-34"}, "action": {"waive"}}, true)
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Waiving an obligation needs a reason.") {
+		t.Fatalf("waive without a reason: %d", w.Code)
+	}
+	b.do("POST", "/incidents/1/obligations", breachdesk.RoleAdmin, url.Values{"obligation_id": {"gdpr-34"}, "action": {"waive"}, "note": {" Art. 34(3)(a): encrypted "}}, true)
+	want := []string{"user:dpo@example.com 1 gdpr-33-fr done at 12:30 ", "user:admin@example.com 1 gdpr-34 waived Art. 34(3)(a): encrypted"}
+	if !slices.Equal(b.assessments.statuses, want) {
+		t.Errorf("statuses = %q, want %q", b.assessments.statuses, want)
 	}
 }

@@ -25,6 +25,7 @@ func (s *Server) consolePages() []consoleRoute {
 		{"GET /incidents/{id}", breachdesk.PermIncidentsView, s.handleIncidentConsolePage},
 		{"GET /incidents/{id}/talking-points", breachdesk.PermTalkingPointsEdit, s.handleTalkingPointsForm},
 		{"POST /incidents/{id}/talking-points", breachdesk.PermTalkingPointsEdit, s.handleTalkingPointsSave},
+		{"POST /incidents/{id}/obligations", breachdesk.PermObligationsManage, s.handleObligationStatus},
 		{"GET /campaigns", breachdesk.PermCampaignsView, s.handleCampaignsPage},
 		{"GET /campaigns/{id}", breachdesk.PermCampaignsView, s.handleCampaignPage},
 		{"GET /campaigns/{id}/events", breachdesk.PermCampaignsView, s.handleCampaignEvents},

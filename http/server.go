@@ -79,6 +79,10 @@ type Server struct {
 	// CampaignService gives the console the campaigns, their progress,
 	// and pause and resume.
 	CampaignService breachdesk.CampaignService
+	// Assessor assesses incidents for their pages, and AssessmentService
+	// records the obligations done or waived.
+	Assessor          Assessor
+	AssessmentService breachdesk.AssessmentService
 
 	// PublicKey is the PublicKeySize-byte key that signs the tokens of
 	// the public forms. Every process serving the same public address

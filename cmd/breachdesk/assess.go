@@ -31,6 +31,23 @@ func (m *Main) assessIncident(ctx context.Context, id int64, rulesDir string) (*
 	return assess.Run(in), nil
 }
 
+// incidentAssessor assesses incidents for the console's pages, with the
+// rules loaded once when serve starts.
+type incidentAssessor struct {
+	store *store
+	rules *rules.Set
+	now   func() time.Time
+}
+
+// AssessIncident gathers the incident's facts and runs the assessment.
+func (a incidentAssessor) AssessIncident(ctx context.Context, id int64) (*assess.Result, error) {
+	in, err := assess.Gather(ctx, a.store.assessStores(), id, a.rules, a.now())
+	if err != nil {
+		return nil, err
+	}
+	return assess.Run(in), nil
+}
+
 func rulesFlag(cmd *cobra.Command, dir *string) {
 	cmd.Flags().StringVar(dir, "rules", "", "a directory of rule files that override or extend the built-in ones (see docs/rules.md)")
 }

@@ -149,6 +149,12 @@ func TestConsoleInBrowser(t *testing.T) {
 	b.Open(t, base+"/incidents/1")
 	expect("h1", "Customer database copied")
 	expect(".script", "Une base de clients")
+	expect("table.obligations", "GDPR")
+	if status := b.Submit(t, `table.obligations button[value="done"]`); status != http.StatusOK {
+		t.Fatalf("mark an obligation done: %d", status)
+	}
+	expect("table.obligations", "done")
+	expect("ol.timeline", "individuals_notified")
 	check("console-incident")
 	b.Open(t, base+"/campaigns/"+campaign)
 	expect("h1", "Customer database copied")

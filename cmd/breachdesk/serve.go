@@ -9,6 +9,7 @@ import (
 	"github.com/breachdesk/breachdesk/smtp"
 
 	bdhttp "github.com/breachdesk/breachdesk/http"
+	"github.com/breachdesk/breachdesk/rules"
 	"github.com/spf13/cobra"
 )
 
@@ -53,6 +54,12 @@ storing every inquiry handed in.`,
 			srv.InquiryService = s.Inquiries
 			srv.TalkingPointsService = s.TalkingPoints
 			srv.CampaignService = s.Campaigns
+			srv.AssessmentService = s.Assessments
+			set, err := rules.Load("")
+			if err != nil {
+				return err
+			}
+			srv.Assessor = incidentAssessor{store: s, rules: set, now: m.Now}
 			srv.RegulatorReportService = s.Reports
 			if srv.ReportGenerator, err = m.reportGenerator(s, ""); err != nil {
 				return err

@@ -1,0 +1,101 @@
+package http
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/breachdesk/breachdesk"
+	"github.com/breachdesk/breachdesk/assess"
+	"github.com/breachdesk/breachdesk/notice"
+)
+
+// Assessor assesses an incident from its recorded facts and the rules in
+// force (assess.Gather and assess.Run).
+type Assessor interface {
+	AssessIncident(ctx context.Context, incidentID int64) (*assess.Result, error)
+}
+
+// obligationRow is one obligation on the incident's board.
+type obligationRow struct {
+	*assess.Obligation
+	// Due says the deadline and the time left or past, in the page's
+	// language.
+	Due string
+}
+
+// assessmentView is the assessment part of an incident's page.
+type assessmentView struct {
+	Result      *assess.Result
+	Obligations []obligationRow
+}
+
+// assessment runs the assessor for the incident's page, nil without one.
+func (s *Server) assessment(ctx context.Context, lang string, incidentID int64) (*assessmentView, error) {
+	if s.Assessor == nil {
+		return nil, nil
+	}
+	res, err := s.Assessor.AssessIncident(ctx, incidentID)
+	if err != nil {
+		return nil, err
+	}
+	v := &assessmentView{Result: res}
+	for _, o := range res.Obligations {
+		v.Obligations = append(v.Obligations, obligationRow{Obligation: o, Due: s.deadlineText(lang, o)})
+	}
+	return v, nil
+}
+
+// deadlineText says an obligation's deadline, and the time left or past
+// while it is pending.
+func (s *Server) deadlineText(lang string, o *assess.Obligation) string {
+	if o.Deadline == nil {
+		return o.DeadlineText
+	}
+	date := o.Deadline.UTC().Format("2006-01-02 15:04") + " UTC"
+	if o.Status != breachdesk.ObligationPending || o.SecondsLeft == nil {
+		return date
+	}
+	left := time.Duration(*o.SecondsLeft) * time.Second
+	if left < 0 {
+		return notice.Fill(s.consoleSite.T(lang, "obligations.overdue"), "date", date, "time", s.hours(lang, -left))
+	}
+	return notice.Fill(s.consoleSite.T(lang, "obligations.left"), "date", date, "time", s.hours(lang, left))
+}
+
+// handleObligationStatus answers POST /incidents/{id}/obligations: mark
+// the obligation obligation_id done (now) or waived (with a reason), or
+// pending again, then the incident's page.
+func (s *Server) handleObligationStatus(w http.ResponseWriter, r *http.Request, p *consolePage) {
+	p.Nav = "incidents"
+	v, ok := s.consoleIncident(w, r, p)
+	if !ok {
+		return
+	}
+	now := s.Now()
+	st := &breachdesk.ObligationStatus{IncidentID: v.Incident.ID, ObligationID: r.PostForm.Get("obligation_id"),
+		Note: strings.TrimSpace(r.PostForm.Get("note"))}
+	switch r.PostForm.Get("action") {
+	case "done":
+		st.Status, st.At = breachdesk.ObligationDone, &now
+	case "waive":
+		st.Status = breachdesk.ObligationWaived
+	case "pending":
+		st.Status = breachdesk.ObligationPending
+	default:
+		s.renderConsoleError(w, r, p, http.StatusBadRequest, consoleNotFound)
+		return
+	}
+	err := s.AssessmentService.SetObligationStatus(r.Context(), st)
+	switch {
+	case breachdesk.ErrorCode(err) == breachdesk.EInvalid:
+		s.incidentPage(w, r, p, http.StatusUnprocessableEntity, "obligations.invalid_"+breachdesk.ErrorField(err))
+		return
+	case err != nil:
+		s.consoleFailed(w, r, p, "set obligation status", err)
+		return
+	}
+	http.Redirect(w, r, "/incidents/"+strconv.FormatInt(v.Incident.ID, 10)+"#obligations", http.StatusSeeOther)
+}
