@@ -504,9 +504,10 @@ func TestDashboard(t *testing.T) {
 		contains    []string
 		notContains []string
 	}{
-		{name: "DPO", role: breachdesk.RoleDPO, contains: []string{"Customer records &lt;stolen&gt;", "45 h 30 min left to notify the authority", "7 open", "The dpo", "(DPO)"},
+		{name: "DPO", role: breachdesk.RoleDPO, contains: []string{"Customer records &lt;stolen&gt;", "45 h 30 min left to notify the authority", "7 open", "The dpo", "(DPO)",
+			"Next deadlines", `class="late">2026-11-23 10:00 UTC, overdue by 2 h 0 min`, `href="/incidents/1#obligations"`, "Campaigns under way", `href="/campaigns/5"`},
 			notContains: []string{"Old laptop"}},
-		{name: "AgentSeesNoIncident", role: breachdesk.RoleAgent, contains: []string{"7 open"}, notContains: []string{"Customer records"}},
+		{name: "AgentSeesNoIncident", role: breachdesk.RoleAgent, contains: []string{"7 open"}, notContains: []string{"Customer records", "Next deadlines", "Campaigns under way"}},
 		{name: "AuditorSeesBoth", role: breachdesk.RoleAuditor, contains: []string{"Customer records", "7 open"}},
 		{name: "French", role: breachdesk.RoleResponder, lang: "fr", contains: []string{`<html lang="fr">`, "Tableau de bord", "45 h 30 min pour notifier l’autorité", "Se déconnecter"}},
 	} {

@@ -1,12 +1,15 @@
 package http
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/breachdesk/breachdesk"
+	"github.com/breachdesk/breachdesk/assess"
 	"github.com/breachdesk/breachdesk/notice"
 )
 
@@ -16,6 +19,28 @@ import (
 type dashboardView struct {
 	Incidents     []dashboardIncident
 	OpenInquiries int
+	// Deadlines are the next pending obligations of the incidents in
+	// progress, soonest first; Campaigns those sending or paused.
+	Deadlines []dashboardDeadline
+	Campaigns []dashboardCampaign
+}
+
+// dashboardDeadlines is how many deadlines the dashboard lists.
+const dashboardDeadlines = 8
+
+// dashboardDeadline is one pending obligation on the dashboard.
+type dashboardDeadline struct {
+	IncidentID    int64
+	IncidentTitle string
+	Obligation    *assess.Obligation
+	Due           string
+}
+
+// dashboardCampaign is one campaign under way on the dashboard.
+type dashboardCampaign struct {
+	Campaign      *breachdesk.Campaign
+	IncidentTitle string
+	Counts        campaignCounts
 }
 
 // dashboardIncident is one incident on the dashboard.
@@ -45,7 +70,17 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request, p *cons
 			}
 			text, late := s.clockText(p.Lang, inc.NotificationClock(now))
 			v.Incidents = append(v.Incidents, dashboardIncident{ID: inc.ID, Title: inc.Title, Status: inc.Status, Clock: text, Late: late})
+			if err := s.addDeadlines(r.Context(), p.Lang, inc, v); err != nil {
+				s.consoleFailed(w, r, p, "dashboard: deadlines", err)
+				return
+			}
+			if err := s.addCampaigns(r.Context(), p, inc, v); err != nil {
+				s.consoleFailed(w, r, p, "dashboard: campaigns", err)
+				return
+			}
 		}
+		slices.SortStableFunc(v.Deadlines, func(a, b dashboardDeadline) int { return a.Obligation.Deadline.Compare(*b.Obligation.Deadline) })
+		v.Deadlines = v.Deadlines[:min(len(v.Deadlines), dashboardDeadlines)]
 	}
 	if p.Can(string(breachdesk.PermInquiriesView)) && s.InquiryService != nil {
 		open := breachdesk.InquiryOpen
@@ -91,4 +126,41 @@ func (s *Server) hours(lang string, d time.Duration) string {
 func (s *Server) consoleFailed(w http.ResponseWriter, r *http.Request, p *consolePage, what string, err error) {
 	s.Logger.ErrorContext(r.Context(), what, slog.Any("error", err))
 	s.renderConsoleError(w, r, p, http.StatusInternalServerError, consoleInternal)
+}
+
+// addDeadlines adds the pending obligations of inc that have a deadline.
+func (s *Server) addDeadlines(ctx context.Context, lang string, inc *breachdesk.Incident, v *dashboardView) error {
+	a, err := s.assessment(ctx, lang, inc.ID)
+	if err != nil || a == nil {
+		return err
+	}
+	for _, o := range a.Obligations {
+		if o.Status == breachdesk.ObligationPending && o.Deadline != nil {
+			v.Deadlines = append(v.Deadlines, dashboardDeadline{IncidentID: inc.ID, IncidentTitle: inc.Title, Obligation: o.Obligation, Due: o.Due})
+		}
+	}
+	return nil
+}
+
+// addCampaigns adds the campaigns of inc that are sending or paused, for
+// those who may see campaigns.
+func (s *Server) addCampaigns(ctx context.Context, p *consolePage, inc *breachdesk.Incident, v *dashboardView) error {
+	if s.CampaignService == nil || !p.Can(string(breachdesk.PermCampaignsView)) {
+		return nil
+	}
+	campaigns, _, err := s.CampaignService.FindCampaigns(ctx, breachdesk.CampaignFilter{IncidentID: &inc.ID})
+	if err != nil {
+		return err
+	}
+	for _, c := range campaigns {
+		if c.Status != breachdesk.CampaignActive && c.Status != breachdesk.CampaignPaused {
+			continue
+		}
+		pr, err := s.CampaignService.CampaignProgress(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		v.Campaigns = append(v.Campaigns, dashboardCampaign{Campaign: c, IncidentTitle: inc.Title, Counts: s.campaignCounts(p.Lang, pr, nil, 0)})
+	}
+	return nil
 }
