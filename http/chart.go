@@ -74,3 +74,39 @@ func deliveryChart(points []breachdesk.DeliveryPoint, step time.Duration, title 
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
+
+// chartRow is one labelled value of a bar chart.
+type chartRow struct {
+	Label string
+	Value int64
+}
+
+// barChart draws rows as horizontal bars, in the order given, with their
+// labels and values: an SVG rendered on the server, which names itself
+// title for assistive technology. Labels and title are escaped.
+func barChart(title string, rows []chartRow) template.HTML {
+	if len(rows) == 0 {
+		return ""
+	}
+	const rowH, labelW, valueW = 24, 200, 80
+	var peak int64
+	for _, r := range rows {
+		peak = max(peak, r.Value)
+	}
+	height := len(rows)*rowH + 8
+	plotW := float64(chartWidth - labelW - valueW)
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg class="chart bars" viewBox="0 0 %d %d" role="img" aria-label="%s">`, chartWidth, height, template.HTMLEscapeString(title))
+	for i, r := range rows {
+		y := 4 + i*rowH
+		w := 0.0
+		if peak > 0 {
+			w = plotW * float64(r.Value) / float64(peak)
+		}
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end">%s</text>`, labelW-8, y+16, template.HTMLEscapeString(r.Label))
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.1f" height="%d"/>`, labelW, y+4, max(w, 1), rowH-8)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d">%d</text>`, float64(labelW)+max(w, 1)+6, y+16, r.Value)
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}

@@ -1,6 +1,9 @@
 package http
 
 import (
+	"cmp"
+	"context"
+	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
@@ -23,6 +26,8 @@ type incidentConsoleView struct {
 	Timeline   []*breachdesk.IncidentEvent
 	// Problem is the key of why the last action was refused.
 	Problem string
+	// ByCountry and ByCategory chart the people concerned.
+	ByCountry, ByCategory template.HTML
 }
 
 // handleIncidentsPage answers GET /incidents in the console: every
@@ -96,6 +101,10 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request, p *console
 		s.consoleFailed(w, r, p, "incident page: assess", err)
 		return
 	}
+	if err := s.populationCharts(r.Context(), p.Lang, v); err != nil {
+		s.consoleFailed(w, r, p, "incident page: population", err)
+		return
+	}
 	if s.IncidentEventService != nil {
 		events, _, err := s.IncidentEventService.FindIncidentEvents(r.Context(), breachdesk.IncidentEventFilter{IncidentID: v.Incident.ID})
 		if err != nil {
@@ -156,4 +165,48 @@ func (s *Server) handleTalkingPointsSave(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	http.Redirect(w, r, "/incidents/"+strconv.FormatInt(v.Incident.ID, 10)+"/talking-points?saved=1", http.StatusSeeOther)
+}
+
+// populationCharts charts the incident's people by country (with the
+// region where laws differ by region) and by category of data affected.
+func (s *Server) populationCharts(ctx context.Context, lang string, v *incidentConsoleView) error {
+	if s.AssessmentService == nil {
+		return nil
+	}
+	profiles, err := s.AssessmentService.FindPopulationProfiles(ctx, v.Incident.ID)
+	if err != nil {
+		return err
+	}
+	countries, categories := map[string]int64{}, map[string]int64{}
+	for _, pp := range profiles {
+		place := pp.Country
+		if pp.Region != "" {
+			place = pp.Region
+		}
+		countries[place] += pp.People
+		cats := pp.DataCategories
+		if len(cats) == 0 {
+			cats = v.Incident.DataCategories
+		}
+		for _, c := range cats {
+			categories[c] += pp.People
+		}
+	}
+	rows := func(counts map[string]int64, label func(string) string) []chartRow {
+		var out []chartRow
+		for k, n := range counts {
+			out = append(out, chartRow{Label: label(k), Value: n})
+		}
+		slices.SortFunc(out, func(a, b chartRow) int {
+			if a.Value != b.Value {
+				return cmp.Compare(b.Value, a.Value)
+			}
+			return strings.Compare(a.Label, b.Label)
+		})
+		return out
+	}
+	v.ByCountry = barChart(s.consoleSite.T(lang, "population.by_country"), rows(countries, func(k string) string { return k }))
+	v.ByCategory = barChart(s.consoleSite.T(lang, "population.by_category"),
+		rows(categories, func(k string) string { return s.consoleSite.T(lang, "category."+k) }))
+	return nil
 }

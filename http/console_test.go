@@ -172,6 +172,13 @@ type fakeAssessments struct {
 	statuses []string
 }
 
+func (f *fakeAssessments) FindPopulationProfiles(ctx context.Context, id int64) ([]*breachdesk.PopulationProfile, error) {
+	return []*breachdesk.PopulationProfile{
+		{Country: "FR", People: 700}, {Country: "US", Region: "US-CA", People: 300, DataCategories: []string{"email", "payment_card_last4"}},
+		{Country: "IT", People: 200},
+	}, nil
+}
+
 func (f *fakeAssessments) SetObligationStatus(ctx context.Context, st *breachdesk.ObligationStatus) error {
 	if err := st.Validate(); err != nil {
 		return err
@@ -997,7 +1004,11 @@ func TestObligationsBoard(t *testing.T) {
 	body := b.do("GET", "/incidents/1", breachdesk.RoleDPO, nil, true).Body.String()
 	for _, want := range []string{"high (3.25)", "a high risk", "Payment card digits &lt;with&gt; names.", "CNIL", "Art. 33(1)",
 		"2026-11-23 10:00 UTC, 45 h 30 min left", `class="late">2026-11-23 10:00 UTC, overdue by 2 h 0 min`, `value="done"`, `value="waive"`,
-		"Access &lt;revoked&gt;", "(user:dpo@example.com)"} {
+		"Access &lt;revoked&gt;", "(user:dpo@example.com)",
+		// By place: FR 700, US-CA 300, IT 200; by data: e-mail 1,200 (the incident's list for FR and IT), card digits 300.
+		`>FR</text><rect x="200" y="8" width="440.0" height="16"/><text x="646.0" y="20">700</text>`, `>US-CA</text>`,
+		`>E-mail addresses</text><rect x="200" y="8" width="440.0" height="16"/><text x="646.0" y="20">1200</text>`,
+		`>Last four digits of payment cards</text><rect x="200" y="32" width="110.0"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the incident page lacks %q", want)
 		}
