@@ -10,6 +10,7 @@ import (
 	"github.com/breachdesk/breachdesk"
 	"github.com/breachdesk/breachdesk/assess"
 	"github.com/breachdesk/breachdesk/notice"
+	"github.com/breachdesk/breachdesk/report"
 )
 
 // Assessor assesses an incident from its recorded facts and the rules in
@@ -24,6 +25,9 @@ type obligationRow struct {
 	// Due says the deadline and the time left or past, in the page's
 	// language.
 	Due string
+	// Report is the code of the authority whose notification breachdesk
+	// writes for this obligation, "" when it writes none.
+	Report string
 }
 
 // assessmentView is the assessment part of an incident's page.
@@ -42,8 +46,12 @@ func (s *Server) assessment(ctx context.Context, lang string, incidentID int64) 
 		return nil, err
 	}
 	v := &assessmentView{Result: res}
+	codes := map[string]string{}
+	for _, a := range report.Authorities() {
+		codes[a.Name] = a.Code
+	}
 	for _, o := range res.Obligations {
-		v.Obligations = append(v.Obligations, obligationRow{Obligation: o, Due: s.deadlineText(lang, o)})
+		v.Obligations = append(v.Obligations, obligationRow{Obligation: o, Due: s.deadlineText(lang, o), Report: codes[o.Authority]})
 	}
 	return v, nil
 }

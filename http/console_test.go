@@ -21,6 +21,7 @@ import (
 	"github.com/breachdesk/breachdesk/lookup"
 	"github.com/breachdesk/breachdesk/mock"
 	"github.com/breachdesk/breachdesk/password"
+	"github.com/breachdesk/breachdesk/report"
 )
 
 // fakeStaff is an in-memory StaffService for the console's handler tests;
@@ -148,6 +149,22 @@ type consoleBundle struct {
 	deliverySteps []time.Duration
 	statusChanges []string
 	assessments   *fakeAssessments
+	reportOptions []report.Options
+}
+
+// draftGenerator writes a one-line CNIL draft for incident 1, and
+// records the options it was asked for.
+type draftGenerator struct{ b *consoleBundle }
+
+func (g draftGenerator) Generate(ctx context.Context, id int64, opt report.Options) (*report.Report, error) {
+	g.b.reportOptions = append(g.b.reportOptions, opt)
+	if _, err := report.FindAuthority(opt.Authority); err != nil || id != 1 {
+		return nil, breachdesk.Errorf(breachdesk.ENotFound, "No such report.")
+	}
+	v := &breachdesk.RegulatorReport{IncidentID: 1, Authority: "CNIL", Phase: "initial", Language: "fr",
+		Content: []byte(`{"authority":"CNIL","language":"fr","title":"Notification","addressee":"CNIL","sections":[],"pending":[]}`)}
+	v.Normalize()
+	return report.New(v, nil)
 }
 
 // fakeAssessor finds two obligations: the CNIL's, 26 hours left; the
@@ -160,7 +177,7 @@ func (fakeAssessor) AssessIncident(ctx context.Context, id int64) (*assess.Resul
 	return &assess.Result{IncidentID: id, Disclaimer: "Not legal advice.", People: 1200,
 		Severity: assess.Severity{Score: 3.25, Band: assess.BandHigh}, Risk: assess.RiskResult{Level: breachdesk.HighRisk, Reasons: []string{"Payment card digits <with> names."}},
 		Obligations: []*assess.Obligation{
-			{ID: "gdpr-33-fr", Recipient: "CNIL", Law: "GDPR", Citation: "Art. 33(1)", Deadline: &deadline, SecondsLeft: &left, Status: breachdesk.ObligationPending},
+			{ID: "gdpr-33-fr", Recipient: "authority", Authority: "Commission nationale de l'informatique et des libertés (CNIL)", Law: "GDPR", Citation: "Art. 33(1)", Deadline: &deadline, SecondsLeft: &left, Status: breachdesk.ObligationPending},
 			{ID: "gdpr-34", Recipient: "the people", Law: "GDPR", Citation: "Art. 34", Deadline: &deadline, SecondsLeft: &past, Status: breachdesk.ObligationPending, Overdue: true},
 		}}, nil
 }
@@ -308,6 +325,7 @@ func setupConsole(t *testing.T) *consoleBundle {
 	}
 	b.server.InquiryOpener = fakeOpener{}
 	b.server.Assessor = fakeAssessor{}
+	b.server.ReportGenerator = draftGenerator{b: b}
 	b.assessments = &fakeAssessments{}
 	b.server.AssessmentService = b.assessments
 	b.server.IncidentEventService = &mock.IncidentEventService{FindIncidentEventsFunc: func(ctx context.Context, f breachdesk.IncidentEventFilter) ([]*breachdesk.IncidentEvent, int, error) {
@@ -1002,7 +1020,8 @@ func TestCampaignEvents(t *testing.T) {
 func TestObligationsBoard(t *testing.T) {
 	b := setupConsole(t)
 	body := b.do("GET", "/incidents/1", breachdesk.RoleDPO, nil, true).Body.String()
-	for _, want := range []string{"high (3.25)", "a high risk", "Payment card digits &lt;with&gt; names.", "CNIL", "Art. 33(1)",
+	for _, want := range []string{"high (3.25)", "a high risk", "Payment card digits &lt;with&gt; names.", "(CNIL)", "Art. 33(1)",
+		`href="/incidents/1/reports/CNIL">draft notification (PDF)`,
 		"2026-11-23 10:00 UTC, 45 h 30 min left", `class="late">2026-11-23 10:00 UTC, overdue by 2 h 0 min`, `value="done"`, `value="waive"`,
 		"Access &lt;revoked&gt;", "(user:dpo@example.com)",
 		// By place: FR 700, US-CA 300, IT 200; by data: e-mail 1,200 (the incident's list for FR and IT), card digits 300.
@@ -1031,5 +1050,23 @@ func TestObligationsBoard(t *testing.T) {
 	want := []string{"user:dpo@example.com 1 gdpr-33-fr done at 12:30 ", "user:admin@example.com 1 gdpr-34 waived Art. 34(3)(a): encrypted"}
 	if !slices.Equal(b.assessments.statuses, want) {
 		t.Errorf("statuses = %q, want %q", b.assessments.statuses, want)
+	}
+}
+
+func TestReportDraftDownload(t *testing.T) {
+	b := setupConsole(t)
+	// PDFs need the real renderer: TestConsoleSignIn downloads one.
+	b.do("GET", "/incidents/1/reports/CNIL", breachdesk.RoleAuditor, nil, true)
+	if w := b.do("GET", "/incidents/1/reports/CNIL?format=md", breachdesk.RoleDPO, nil, true); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "Notification") ||
+		!strings.Contains(w.Header().Get("Content-Disposition"), "inline") {
+		t.Fatalf("Markdown: %d %v", w.Code, w.Header())
+	}
+	if len(b.reportOptions) != 2 || !b.reportOptions[0].Draft || b.reportOptions[0].Authority != "CNIL" {
+		t.Errorf("options %+v: a console download is a draft, never a stored version", b.reportOptions)
+	}
+	for _, path := range []string{"/incidents/1/reports/XYZ", "/incidents/1/reports/CNIL?format=exe", "/incidents/9/reports/CNIL"} {
+		if w := b.do("GET", path, breachdesk.RoleDPO, nil, true); w.Code != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", path, w.Code)
+		}
 	}
 }

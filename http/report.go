@@ -95,9 +95,15 @@ func (s *Server) handleReportView(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	writeReport(w, rep, format, buf.Bytes())
+}
+
+// writeReport writes a report rendered in format as the answer, named for
+// its authority and version: PDFs as attachments, the rest inline.
+func writeReport(w http.ResponseWriter, rep *report.Report, format string, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", report.ContentType(format))
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	if rep.Digest != "" {
 		h.Set("ETag", strconv.Quote(rep.Digest))
 	}
@@ -111,5 +117,39 @@ func (s *Server) handleReportView(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("Content-Disposition", fmt.Sprintf("%s; filename=%q", disposition, name))
 	w.WriteHeader(http.StatusOK)
-	w.Write(buf.Bytes()) // the status is sent; a failed write means the client left
+	w.Write(body) // the status is sent; a failed write means the client left
+}
+
+// handleReportDownload answers GET /incidents/{id}/reports/{authority}
+// in the console: a draft of the authority's notification, from the facts
+// recorded now, in PDF or Markdown (?format=md). A draft is not stored as
+// a version; breachdesk report makes the versions filed.
+func (s *Server) handleReportDownload(w http.ResponseWriter, r *http.Request, p *consolePage) {
+	v, ok := s.consoleIncident(w, r, p)
+	if !ok {
+		return
+	}
+	format := r.URL.Query().Get("format")
+	if format == "" {
+		format = "pdf"
+	}
+	if format != "pdf" && format != "md" {
+		s.renderConsoleError(w, r, p, http.StatusNotFound, consoleNotFound)
+		return
+	}
+	rep, err := s.ReportGenerator.Generate(r.Context(), v.Incident.ID, report.Options{Authority: r.PathValue("authority"), Draft: true})
+	switch {
+	case breachdesk.ErrorCode(err) == breachdesk.ENotFound || breachdesk.ErrorCode(err) == breachdesk.EInvalid:
+		s.renderConsoleError(w, r, p, http.StatusNotFound, consoleNotFound)
+		return
+	case err != nil:
+		s.consoleFailed(w, r, p, "report draft", err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := rep.Write(&buf, format); err != nil {
+		s.consoleFailed(w, r, p, "report draft: write", err)
+		return
+	}
+	writeReport(w, rep, format, buf.Bytes())
 }

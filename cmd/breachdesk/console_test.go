@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"html"
 	"io"
 	"net/http"
@@ -67,6 +68,16 @@ func TestConsoleSignIn(t *testing.T) {
 			}
 			if status, body, _ := fetch(t, client, "GET", base+"/audit", nil); status != http.StatusOK || !strings.Contains(body, "staff.session.create") && !strings.Contains(body, "user:dana@example.com") {
 				t.Fatalf("the audit log: %d\n%s", status, body)
+			}
+			resp, err := client.Get(base + "/incidents/1/reports/CNIL")
+			if err != nil {
+				t.Fatal(err)
+			}
+			pdf, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !bytes.HasPrefix(pdf, []byte("%PDF-")) ||
+				!strings.Contains(resp.Header.Get("Content-Disposition"), "-draft.pdf") {
+				t.Fatalf("the CNIL draft: %d, %q", resp.StatusCode, pdf[:min(len(pdf), 40)])
 			}
 			status, body, _ = fetch(t, client, "GET", base+"/lookup?q="+url.QueryEscape("Zebulon.Quixotic@example.org"), nil)
 			for _, want := range []string{"Customer database copied", "Z*** Q***", "Z***@example.org", "No notice has been sent"} {
