@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/breachdesk/breachdesk"
 )
@@ -28,6 +29,8 @@ type incidentConsoleView struct {
 	Problem string
 	// ByCountry and ByCategory chart the people concerned.
 	ByCountry, ByCategory template.HTML
+	// EventKinds are the kinds of event a person may record.
+	EventKinds []string
 }
 
 // handleIncidentsPage answers GET /incidents in the console: every
@@ -65,7 +68,7 @@ func (s *Server) consoleIncident(w http.ResponseWriter, r *http.Request, p *cons
 		s.consoleFailed(w, r, p, "find incident", err)
 		return nil, false
 	}
-	v := &incidentConsoleView{Incident: inc}
+	v := &incidentConsoleView{Incident: inc, EventKinds: breachdesk.EventKinds()}
 	v.Clock, v.Late = s.clockText(p.Lang, inc.NotificationClock(s.Now()))
 	if s.TalkingPointsService != nil {
 		tp, err := s.TalkingPointsService.FindTalkingPoints(r.Context(), id)
@@ -209,4 +212,34 @@ func (s *Server) populationCharts(ctx context.Context, lang string, v *incidentC
 	v.ByCategory = barChart(s.consoleSite.T(lang, "population.by_category"),
 		rows(categories, func(k string) string { return s.consoleSite.T(lang, "category."+k) }))
 	return nil
+}
+
+// handleTimelineEvent answers POST /incidents/{id}/events: an event on
+// the incident's timeline (kind, at in UTC or now, note), then the page.
+// Recording authority_notified stops the 72-hour clock.
+func (s *Server) handleTimelineEvent(w http.ResponseWriter, r *http.Request, p *consolePage) {
+	p.Nav = "incidents"
+	v, ok := s.consoleIncident(w, r, p)
+	if !ok {
+		return
+	}
+	e := &breachdesk.IncidentEvent{IncidentID: v.Incident.ID, Kind: r.PostForm.Get("kind"), Note: strings.TrimSpace(r.PostForm.Get("note"))}
+	if at := strings.TrimSpace(r.PostForm.Get("at")); at != "" {
+		t, err := time.ParseInLocation("2006-01-02T15:04", at, time.UTC)
+		if err != nil {
+			s.incidentPage(w, r, p, http.StatusUnprocessableEntity, "timeline.invalid_at")
+			return
+		}
+		e.At = t
+	}
+	err := s.IncidentEventService.CreateIncidentEvent(r.Context(), e)
+	switch {
+	case breachdesk.ErrorCode(err) == breachdesk.EInvalid:
+		s.incidentPage(w, r, p, http.StatusUnprocessableEntity, "timeline.invalid_"+breachdesk.ErrorField(err))
+		return
+	case err != nil:
+		s.consoleFailed(w, r, p, "record timeline event", err)
+		return
+	}
+	http.Redirect(w, r, "/incidents/"+strconv.FormatInt(v.Incident.ID, 10)+"#timeline", http.StatusSeeOther)
 }

@@ -150,6 +150,8 @@ type consoleBundle struct {
 	statusChanges []string
 	assessments   *fakeAssessments
 	reportOptions []report.Options
+	// events are the timeline events recorded: actor incident kind at note.
+	events []string
 }
 
 // draftGenerator writes a one-line CNIL draft for incident 1, and
@@ -328,7 +330,18 @@ func setupConsole(t *testing.T) *consoleBundle {
 	b.server.ReportGenerator = draftGenerator{b: b}
 	b.assessments = &fakeAssessments{}
 	b.server.AssessmentService = b.assessments
-	b.server.IncidentEventService = &mock.IncidentEventService{FindIncidentEventsFunc: func(ctx context.Context, f breachdesk.IncidentEventFilter) ([]*breachdesk.IncidentEvent, int, error) {
+	b.server.IncidentEventService = &mock.IncidentEventService{CreateIncidentEventFunc: func(ctx context.Context, e *breachdesk.IncidentEvent) error {
+		e.Normalize(b.server.Now())
+		if err := e.Validate(); err != nil {
+			return err
+		}
+		a, err := breachdesk.ActorFromContext(ctx)
+		if err != nil {
+			return err
+		}
+		b.events = append(b.events, fmt.Sprint(a, " ", e.IncidentID, " ", e.Kind, " ", e.At.Format("2006-01-02 15:04"), " ", e.Note))
+		return nil
+	}, FindIncidentEventsFunc: func(ctx context.Context, f breachdesk.IncidentEventFilter) ([]*breachdesk.IncidentEvent, int, error) {
 		return []*breachdesk.IncidentEvent{{Kind: "created", At: aware, Actor: "cli:dana"}, {Kind: "contained", At: aware.Add(3 * time.Hour), Note: "Access <revoked>", Actor: "user:dpo@example.com"}}, 2, nil
 	}}
 	first, last := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC), time.Date(2026, 11, 21, 10, 20, 0, 0, time.UTC)
@@ -1068,5 +1081,36 @@ func TestReportDraftDownload(t *testing.T) {
 		if w := b.do("GET", path, breachdesk.RoleDPO, nil, true); w.Code != http.StatusNotFound {
 			t.Errorf("%s: %d, want 404", path, w.Code)
 		}
+	}
+}
+
+func TestTimelineEvent(t *testing.T) {
+	b := setupConsole(t)
+	if body := b.do("GET", "/incidents/1", breachdesk.RoleResponder, nil, true).Body.String(); !strings.Contains(body, `<option value="authority_notified">authority notified</option>`) {
+		t.Error("the responder has no form to record an event")
+	}
+	if body := b.do("GET", "/incidents/1", breachdesk.RoleAuditor, nil, true).Body.String(); strings.Contains(body, `action="/incidents/1/events"`) {
+		t.Error("the auditor is offered to record an event")
+	}
+	w := b.do("POST", "/incidents/1/events", breachdesk.RoleResponder, url.Values{"kind": {"authority_notified"}, "at": {"2026-11-21T09:45"}, "note": {" CNIL case 2026-123 "}}, true)
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/incidents/1#timeline" {
+		t.Fatalf("record: %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	b.do("POST", "/incidents/1/events", breachdesk.RoleDPO, url.Values{"kind": {"contained"}}, true)
+	for _, tt := range []struct {
+		form url.Values
+		want string
+	}{
+		{url.Values{"kind": {"decision"}}, "A decision or a note needs a text"},
+		{url.Values{"kind": {"exploded"}}, "That is not a kind of event."},
+		{url.Values{"kind": {"note"}, "note": {"x"}, "at": {"yesterday"}}, "The time is not valid."},
+	} {
+		if w := b.do("POST", "/incidents/1/events", breachdesk.RoleDPO, tt.form, true); w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), tt.want) {
+			t.Errorf("%v: %d, want 422 with %q", tt.form, w.Code, tt.want)
+		}
+	}
+	want := []string{"user:responder@example.com 1 authority_notified 2026-11-21 09:45 CNIL case 2026-123", "user:dpo@example.com 1 contained 2026-11-21 12:30 "}
+	if !slices.Equal(b.events, want) {
+		t.Errorf("events = %q, want %q", b.events, want)
 	}
 }

@@ -26,6 +26,7 @@ func (s *Server) consolePages() []consoleRoute {
 		{"GET /incidents/{id}/talking-points", breachdesk.PermTalkingPointsEdit, s.handleTalkingPointsForm},
 		{"POST /incidents/{id}/talking-points", breachdesk.PermTalkingPointsEdit, s.handleTalkingPointsSave},
 		{"POST /incidents/{id}/obligations", breachdesk.PermObligationsManage, s.handleObligationStatus},
+		{"POST /incidents/{id}/events", breachdesk.PermIncidentsManage, s.handleTimelineEvent},
 		{"GET /incidents/{id}/reports/{authority}", breachdesk.PermReportsView, s.handleReportDownload},
 		{"GET /campaigns", breachdesk.PermCampaignsView, s.handleCampaignsPage},
 		{"GET /campaigns/{id}", breachdesk.PermCampaignsView, s.handleCampaignPage},

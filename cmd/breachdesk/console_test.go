@@ -166,6 +166,13 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	expect("table.obligations", "done")
 	expect("ol.timeline", "individuals_notified")
+	b.SetAttribute(t, `#kind option[value="authority_notified"]`, "selected", "")
+	b.Fill(t, "#event-note", "CNIL notification 2026-000123")
+	if status := b.Submit(t, "form.event-form button"); status != http.StatusOK {
+		t.Fatalf("record the authority notified: %d", status)
+	}
+	expect("p.clock", "authority notified within 72 hours")
+	expect("ol.timeline", "CNIL notification 2026-000123")
 	check("console-incident")
 	b.Open(t, base+"/campaigns/"+campaign)
 	expect("h1", "Customer database copied")
