@@ -29,7 +29,7 @@ var consoleFiles embed.FS
 // consolePageNames lists the console's page templates, each in
 // html/console/NAME.html.
 func consolePageNames() []string {
-	return []string{"sign_in", "dashboard", "incidents", "incident", "talking_points", "campaigns", "campaign", "lookup", "inquiries", "inquiry", "audit", "staff", "error"}
+	return []string{"sign_in", "dashboard", "incidents", "incident", "facts", "talking_points", "campaigns", "campaign", "lookup", "inquiries", "inquiry", "audit", "staff", "error"}
 }
 
 // consoleCSP lets the console's pages load their own style sheet and

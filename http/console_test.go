@@ -152,6 +152,8 @@ type consoleBundle struct {
 	reportOptions []report.Options
 	// events are the timeline events recorded: actor incident kind at note.
 	events []string
+	// updates are the incident updates asked for.
+	updates []breachdesk.IncidentUpdate
 }
 
 // draftGenerator writes a one-line CNIL draft for incident 1, and
@@ -272,6 +274,16 @@ func setupConsole(t *testing.T) *consoleBundle {
 				}
 			}
 			return nil, breachdesk.Errorf(breachdesk.ENotFound, "No incident %d.", id)
+		},
+		UpdateIncidentFunc: func(ctx context.Context, id int64, upd breachdesk.IncidentUpdate) (*breachdesk.Incident, error) {
+			if _, err := breachdesk.ActorFromContext(ctx); err != nil {
+				return nil, err
+			}
+			if upd.Title != nil && *upd.Title == "" {
+				return nil, breachdesk.FieldErrorf("title", "a title is required")
+			}
+			b.updates = append(b.updates, upd)
+			return incidents[0], nil
 		},
 	}
 	b.talkingPoints = &fakeTalkingPoints{byIncident: map[int64]*breachdesk.TalkingPoints{}}
@@ -1112,5 +1124,49 @@ func TestTimelineEvent(t *testing.T) {
 	want := []string{"user:responder@example.com 1 authority_notified 2026-11-21 09:45 CNIL case 2026-123", "user:dpo@example.com 1 contained 2026-11-21 12:30 "}
 	if !slices.Equal(b.events, want) {
 		t.Errorf("events = %q, want %q", b.events, want)
+	}
+}
+
+func TestFactsForm(t *testing.T) {
+	b := setupConsole(t)
+	body := b.do("GET", "/incidents/1/facts", breachdesk.RoleResponder, nil, true).Body.String()
+	for _, want := range []string{`value="Customer records &lt;stolen&gt;"`, `id="aware_at" name="aware_at" type="datetime-local" value="2026-11-20T10:00"`,
+		`value="email" checked> E-mail addresses`, `value="open" selected>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the form lacks %q", want)
+		}
+	}
+	form := url.Values{"title": {"Customer records stolen"}, "status": {"assessed"}, "summary": {"An intruder\r\ncopied them."},
+		"aware_at": {"2026-11-20T10:00"}, "detected_at": {"2026-11-20T08:30"}, "approx_subjects": {"120000"},
+		"data_categories": {"email", "name"}, "measures_taken": {" Passwords reset. "}}
+	w := b.do("POST", "/incidents/1/facts", breachdesk.RoleResponder, form, true)
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/incidents/1" {
+		t.Fatalf("save: %d to %q:\n%s", w.Code, w.Header().Get("Location"), w.Body.String())
+	}
+	upd := b.updates[0]
+	if *upd.Title != "Customer records stolen" || *upd.Status != breachdesk.IncidentAssessed || *upd.Summary != "An intruder\ncopied them." ||
+		upd.DetectedAt == nil || !upd.DetectedAt.Equal(time.Date(2026, 11, 20, 8, 30, 0, 0, time.UTC)) || *upd.ApproxSubjects != 120000 ||
+		!slices.Equal(*upd.DataCategories, []string{"email", "name"}) || *upd.MeasuresTaken != "Passwords reset." || len(upd.Clear) != 0 {
+		t.Errorf("update = %+v", upd)
+	}
+	// Emptied fields become unknown.
+	b.do("POST", "/incidents/1/facts", breachdesk.RoleDPO, url.Values{"title": {"T"}, "status": {"open"}}, true)
+	if got := b.updates[1].Clear; !slices.Equal(got, []string{"aware_at", "data_categories"}) {
+		t.Errorf("Clear = %v, want aware_at and data_categories", got)
+	}
+	for _, tt := range []struct {
+		form url.Values
+		want string
+	}{
+		{url.Values{"title": {""}, "status": {"open"}}, "title: a title is required"},
+		{url.Values{"title": {"T"}, "status": {"open"}, "approx_subjects": {"many"}}, "approx_subjects: a whole number"},
+		{url.Values{"title": {"T"}, "status": {"open"}, "aware_at": {"tuesday"}}, "aware_at: a date and time in UTC"},
+	} {
+		if w := b.do("POST", "/incidents/1/facts", breachdesk.RoleDPO, tt.form, true); w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), tt.want) {
+			t.Errorf("%v: %d, want 422 with %q", tt.form, w.Code, tt.want)
+		}
+	}
+	if len(b.updates) != 2 {
+		t.Errorf("%d updates, want 2: a refused form stores nothing", len(b.updates))
 	}
 }

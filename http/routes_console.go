@@ -27,6 +27,8 @@ func (s *Server) consolePages() []consoleRoute {
 		{"POST /incidents/{id}/talking-points", breachdesk.PermTalkingPointsEdit, s.handleTalkingPointsSave},
 		{"POST /incidents/{id}/obligations", breachdesk.PermObligationsManage, s.handleObligationStatus},
 		{"POST /incidents/{id}/events", breachdesk.PermIncidentsManage, s.handleTimelineEvent},
+		{"GET /incidents/{id}/facts", breachdesk.PermIncidentsManage, s.handleFactsForm},
+		{"POST /incidents/{id}/facts", breachdesk.PermIncidentsManage, s.handleFactsSave},
 		{"GET /incidents/{id}/reports/{authority}", breachdesk.PermReportsView, s.handleReportDownload},
 		{"GET /campaigns", breachdesk.PermCampaignsView, s.handleCampaignsPage},
 		{"GET /campaigns/{id}", breachdesk.PermCampaignsView, s.handleCampaignPage},

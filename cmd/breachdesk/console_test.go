@@ -173,6 +173,14 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	expect("p.clock", "authority notified within 72 hours")
 	expect("ol.timeline", "CNIL notification 2026-000123")
+	b.Open(t, base+"/incidents/1/facts")
+	b.Fill(t, "#measures_taken", "Access revoked; passwords reset.")
+	check("console-facts")
+	if status := b.Submit(t, "form.facts-form button[type=submit]"); status != http.StatusOK {
+		t.Fatalf("save the facts: %d", status)
+	}
+	expect("dl.facts", "Access revoked; passwords reset.")
+	expect("ol.timeline", "measures_taken")
 	check("console-incident")
 	b.Open(t, base+"/campaigns/"+campaign)
 	expect("h1", "Customer database copied")
