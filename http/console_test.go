@@ -152,8 +152,9 @@ type consoleBundle struct {
 	reportOptions []report.Options
 	// events are the timeline events recorded: actor incident kind at note.
 	events []string
-	// updates are the incident updates asked for.
+	// updates are the incident updates asked for, created the incidents.
 	updates []breachdesk.IncidentUpdate
+	created []*breachdesk.Incident
 }
 
 // draftGenerator writes a one-line CNIL draft for incident 1, and
@@ -274,6 +275,18 @@ func setupConsole(t *testing.T) *consoleBundle {
 				}
 			}
 			return nil, breachdesk.Errorf(breachdesk.ENotFound, "No incident %d.", id)
+		},
+		CreateIncidentFunc: func(ctx context.Context, inc *breachdesk.Incident) error {
+			if _, err := breachdesk.ActorFromContext(ctx); err != nil {
+				return err
+			}
+			inc.Normalize()
+			if err := inc.Validate(); err != nil {
+				return err
+			}
+			inc.ID = 3
+			b.created = append(b.created, inc)
+			return nil
 		},
 		UpdateIncidentFunc: func(ctx context.Context, id int64, upd breachdesk.IncidentUpdate) (*breachdesk.Incident, error) {
 			if _, err := breachdesk.ActorFromContext(ctx); err != nil {
@@ -1168,5 +1181,32 @@ func TestFactsForm(t *testing.T) {
 	}
 	if len(b.updates) != 2 {
 		t.Errorf("%d updates, want 2: a refused form stores nothing", len(b.updates))
+	}
+}
+
+func TestIncidentCreateForm(t *testing.T) {
+	b := setupConsole(t)
+	if body := b.do("GET", "/incidents", breachdesk.RoleResponder, nil, true).Body.String(); !strings.Contains(body, `href="/incidents/new"`) {
+		t.Error("the list offers no new incident")
+	}
+	body := b.do("GET", "/incidents/new", breachdesk.RoleResponder, nil, true).Body.String()
+	if !strings.Contains(body, `action="/incidents"`) || !strings.Contains(body, "Record a new incident") {
+		t.Fatalf("the new incident form:\n%s", body)
+	}
+	form := url.Values{"title": {"Laptop stolen"}, "status": {"open"}, "aware_at": {"2026-11-21T08:00"}, "data_categories": {"name", "health"}}
+	w := b.do("POST", "/incidents", breachdesk.RoleResponder, form, true)
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/incidents/3" {
+		t.Fatalf("create: %d to %q:\n%s", w.Code, w.Header().Get("Location"), w.Body.String())
+	}
+	inc := b.created[0]
+	if inc.Title != "Laptop stolen" || inc.AwareAt == nil || !inc.AwareAt.Equal(time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)) || !slices.Equal(inc.DataCategories, []string{"name", "health"}) {
+		t.Errorf("created %+v", inc)
+	}
+	w = b.do("POST", "/incidents", breachdesk.RoleResponder, url.Values{"title": {""}, "status": {"open"}}, true)
+	if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "title:") || !strings.Contains(w.Body.String(), `action="/incidents"`) {
+		t.Errorf("no title: %d:\n%s", w.Code, w.Body.String())
+	}
+	if len(b.created) != 1 {
+		t.Errorf("%d incidents created", len(b.created))
 	}
 }

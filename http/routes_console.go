@@ -22,6 +22,8 @@ func (s *Server) consolePages() []consoleRoute {
 	return []consoleRoute{
 		{"GET /{$}", breachdesk.PermDashboardView, s.handleDashboard},
 		{"GET /incidents", breachdesk.PermIncidentsView, s.handleIncidentsPage},
+		{"GET /incidents/new", breachdesk.PermIncidentsManage, s.handleIncidentNew},
+		{"POST /incidents", breachdesk.PermIncidentsManage, s.handleIncidentCreateForm},
 		{"GET /incidents/{id}", breachdesk.PermIncidentsView, s.handleIncidentConsolePage},
 		{"GET /incidents/{id}/talking-points", breachdesk.PermTalkingPointsEdit, s.handleTalkingPointsForm},
 		{"POST /incidents/{id}/talking-points", breachdesk.PermTalkingPointsEdit, s.handleTalkingPointsSave},

@@ -192,6 +192,17 @@ func TestConsoleInBrowser(t *testing.T) {
 	expect("h1", "Audit log")
 	expect("table", "talking_points.set")
 	check("console-audit")
+	// A new breach: the DPO records it from the console.
+	b.Open(t, base+"/incidents/new")
+	b.Fill(t, "#title", "Laptop with HR files stolen")
+	b.SetAttribute(t, `input[name="data_categories"][value="health"]`, "checked", "")
+	check("console-incident-new")
+	if status := b.Submit(t, "form.facts-form button[type=submit]"); status != http.StatusOK {
+		t.Fatalf("record a new incident: %d", status)
+	}
+	expect("h1", "Laptop with HR files stolen")
+	expect("dl.facts", "Health data")
+
 	// A person asks for their data to be erased, on the public pages; the
 	// DPO finds the request in the queue, with its deadline, and takes it.
 	b.Open(t, public+"/en/contact")
