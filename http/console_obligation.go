@@ -34,6 +34,8 @@ type obligationRow struct {
 type assessmentView struct {
 	Result      *assess.Result
 	Obligations []obligationRow
+	// Factors are the factors a user may override.
+	Factors []string
 }
 
 // assessment runs the assessor for the incident's page, nil without one.
@@ -45,7 +47,7 @@ func (s *Server) assessment(ctx context.Context, lang string, incidentID int64) 
 	if err != nil {
 		return nil, err
 	}
-	v := &assessmentView{Result: res}
+	v := &assessmentView{Result: res, Factors: breachdesk.OverridableFactors()}
 	codes := map[string]string{}
 	for _, a := range report.Authorities() {
 		codes[a.Name] = a.Code
@@ -106,4 +108,27 @@ func (s *Server) handleObligationStatus(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	http.Redirect(w, r, "/incidents/"+strconv.FormatInt(v.Incident.ID, 10)+"#obligations", http.StatusSeeOther)
+}
+
+// handleAssessmentOverride answers POST /incidents/{id}/overrides: a
+// user's value for one factor of the assessment, with the reason, or the
+// computed value again when the value is empty; then the incident's page.
+func (s *Server) handleAssessmentOverride(w http.ResponseWriter, r *http.Request, p *consolePage) {
+	p.Nav = "incidents"
+	v, ok := s.consoleIncident(w, r, p)
+	if !ok {
+		return
+	}
+	o := &breachdesk.AssessmentOverride{IncidentID: v.Incident.ID, Factor: r.PostForm.Get("factor"),
+		Value: strings.TrimSpace(r.PostForm.Get("value")), Reason: strings.TrimSpace(r.PostForm.Get("reason"))}
+	err := s.AssessmentService.SetAssessmentOverride(r.Context(), o)
+	switch {
+	case breachdesk.ErrorCode(err) == breachdesk.EInvalid:
+		s.incidentPage(w, r, p, http.StatusUnprocessableEntity, "overrides.invalid_"+breachdesk.ErrorField(err))
+		return
+	case err != nil:
+		s.consoleFailed(w, r, p, "set assessment override", err)
+		return
+	}
+	http.Redirect(w, r, "/incidents/"+strconv.FormatInt(v.Incident.ID, 10)+"#assessment", http.StatusSeeOther)
 }

@@ -180,7 +180,9 @@ func (fakeAssessor) AssessIncident(ctx context.Context, id int64) (*assess.Resul
 	deadline := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 	left, past := int64(45*3600+30*60), int64(-2*3600)
 	return &assess.Result{IncidentID: id, Disclaimer: "Not legal advice.", People: 1200,
-		Severity: assess.Severity{Score: 3.25, Band: assess.BandHigh}, Risk: assess.RiskResult{Level: breachdesk.HighRisk, Reasons: []string{"Payment card digits <with> names."}},
+		Severity: assess.Severity{Score: 3.25, Band: assess.BandHigh, Factors: []assess.Factor{{Name: "dpc", Value: 3, Reason: "payment card digits"},
+			{Name: "ei", Value: 1, Reason: "names with e-mails", Override: &breachdesk.AssessmentOverride{Actor: "user:dpo@example.com", Reason: "names are public"}}}},
+		Exceptions: []assess.Exception{{ID: "art34_3a", Title: "Encrypted", Met: false, Reason: "not encrypted"}}, Risk: assess.RiskResult{Level: breachdesk.HighRisk, Reasons: []string{"Payment card digits <with> names."}},
 		Obligations: []*assess.Obligation{
 			{ID: "gdpr-33-fr", Recipient: "authority", Authority: "Commission nationale de l'informatique et des libertés (CNIL)", Law: "GDPR", Citation: "Art. 33(1)", Deadline: &deadline, SecondsLeft: &left, Status: breachdesk.ObligationPending},
 			{ID: "gdpr-34", Recipient: "the people", Law: "GDPR", Citation: "Art. 34", Deadline: &deadline, SecondsLeft: &past, Status: breachdesk.ObligationPending, Overdue: true},
@@ -191,7 +193,19 @@ func (fakeAssessor) AssessIncident(ctx context.Context, id int64) (*assess.Resul
 // do.
 type fakeAssessments struct {
 	breachdesk.AssessmentService
-	statuses []string
+	statuses, overrides []string
+}
+
+func (f *fakeAssessments) SetAssessmentOverride(ctx context.Context, o *breachdesk.AssessmentOverride) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	a, err := breachdesk.ActorFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	f.overrides = append(f.overrides, fmt.Sprint(a, " ", o.IncidentID, " ", o.Factor, "=", o.Value, " ", o.Reason))
+	return nil
 }
 
 func (f *fakeAssessments) FindPopulationProfiles(ctx context.Context, id int64) ([]*breachdesk.PopulationProfile, error) {
@@ -1208,5 +1222,38 @@ func TestIncidentCreateForm(t *testing.T) {
 	}
 	if len(b.created) != 1 {
 		t.Errorf("%d incidents created", len(b.created))
+	}
+}
+
+func TestAssessmentOverride(t *testing.T) {
+	b := setupConsole(t)
+	body := b.do("GET", "/incidents/1", breachdesk.RoleDPO, nil, true).Body.String()
+	for _, want := range []string{"<code>dpc</code></th><td>3</td><td>payment card digits", "overridden by user:dpo@example.com: names are public",
+		"<code>art34_3a</code></th><td>not met</td><td>Encrypted: not encrypted", `action="/incidents/1/overrides"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the incident page lacks %q", want)
+		}
+	}
+	if body := b.do("GET", "/incidents/1", breachdesk.RoleResponder, nil, true).Body.String(); strings.Contains(body, `action="/incidents/1/overrides"`) {
+		t.Error("the responder is offered to override the assessment")
+	}
+	w := b.do("POST", "/incidents/1/overrides", breachdesk.RoleDPO, url.Values{"factor": {"risk"}, "value": {"high_risk"}, "reason": {" Cards and names together. "}}, true)
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/incidents/1#assessment" {
+		t.Fatalf("override: %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	for _, tt := range []struct {
+		form url.Values
+		want string
+	}{
+		{url.Values{"factor": {"dpc"}, "value": {"9"}, "reason": {"x"}}, "That value is not one the factor takes."},
+		{url.Values{"factor": {"dpc"}, "value": {"2"}}, "An override needs a reason"},
+		{url.Values{"factor": {"luck"}, "value": {"2"}, "reason": {"x"}}, "That is not a factor that can be overridden."},
+	} {
+		if w := b.do("POST", "/incidents/1/overrides", breachdesk.RoleDPO, tt.form, true); w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), tt.want) {
+			t.Errorf("%v: %d, want 422 with %q", tt.form, w.Code, tt.want)
+		}
+	}
+	if want := []string{"user:dpo@example.com 1 risk=high_risk Cards and names together."}; !slices.Equal(b.assessments.overrides, want) {
+		t.Errorf("overrides = %q, want %q", b.assessments.overrides, want)
 	}
 }

@@ -28,6 +28,7 @@ func (s *Server) consolePages() []consoleRoute {
 		{"GET /incidents/{id}/talking-points", breachdesk.PermTalkingPointsEdit, s.handleTalkingPointsForm},
 		{"POST /incidents/{id}/talking-points", breachdesk.PermTalkingPointsEdit, s.handleTalkingPointsSave},
 		{"POST /incidents/{id}/obligations", breachdesk.PermObligationsManage, s.handleObligationStatus},
+		{"POST /incidents/{id}/overrides", breachdesk.PermAssessmentsManage, s.handleAssessmentOverride},
 		{"POST /incidents/{id}/events", breachdesk.PermIncidentsManage, s.handleTimelineEvent},
 		{"GET /incidents/{id}/facts", breachdesk.PermIncidentsManage, s.handleFactsForm},
 		{"POST /incidents/{id}/facts", breachdesk.PermIncidentsManage, s.handleFactsSave},

@@ -161,6 +161,13 @@ func TestConsoleInBrowser(t *testing.T) {
 	expect("h1", "Customer database copied")
 	expect(".script", "Une base de clients")
 	expect("table.obligations", "GDPR")
+	b.SetAttribute(t, `#factor option[value="ei"]`, "selected", "")
+	b.Fill(t, "#override-value", "0.5")
+	b.Fill(t, "#override-reason", "The e-mail addresses are work addresses, published on the site.")
+	if status := b.Submit(t, `form[action$="/overrides"] button`); status != http.StatusOK {
+		t.Fatalf("override a factor: %d", status)
+	}
+	expect("table.factors", "overridden by user:dana@example.com")
 	if status := b.Submit(t, `table.obligations button[value="done"]`); status != http.StatusOK {
 		t.Fatalf("mark an obligation done: %d", status)
 	}
@@ -168,7 +175,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	expect("ol.timeline", "individuals_notified")
 	b.SetAttribute(t, `#kind option[value="authority_notified"]`, "selected", "")
 	b.Fill(t, "#event-note", "CNIL notification 2026-000123")
-	if status := b.Submit(t, "form.event-form button"); status != http.StatusOK {
+	if status := b.Submit(t, "form.event-form:not(.override-form) button"); status != http.StatusOK {
 		t.Fatalf("record the authority notified: %d", status)
 	}
 	expect("p.clock", "authority notified within 72 hours")
