@@ -89,8 +89,9 @@ type Server struct {
 	// needs the same key; when it is empty, Open draws a random one, good
 	// for one process until it stops.
 	PublicKey []byte
-	// SecureCookies marks the public pages' cookies Secure even on plain
-	// HTTP, for when a proxy in front terminates TLS.
+	// SecureCookies marks the cookies of both listeners Secure, with the
+	// __Host- prefix, even on plain HTTP, for when a proxy in front
+	// terminates TLS.
 	SecureCookies bool
 	// PublicLimits bounds the public pages' traffic; its zero fields take
 	// the values of DefaultPublicLimits.

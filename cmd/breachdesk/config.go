@@ -64,6 +64,10 @@ type Config struct {
 	PublicClientRate string `json:"public_client_rate"`
 	PublicRate       string `json:"public_rate"`
 	TrustedProxies   string `json:"trusted_proxies"`
+	// SecureCookies is "true" when a proxy in front terminates TLS: both
+	// listeners' cookies are then Secure, with the __Host- prefix, though
+	// the requests reach breachdesk in plain HTTP.
+	SecureCookies string `json:"secure_cookies"`
 }
 
 // DefaultConfig returns the configuration of a fresh install: a SQLite
@@ -117,6 +121,9 @@ func settings() []setting {
 		{flag: "trusted-proxies", env: "BREACHDESK_TRUSTED_PROXIES", serveOnly: true,
 			usage: "reverse proxies in front of the public pages, whose X-Forwarded-For names the client: addresses or prefixes, comma-separated",
 			field: func(c *Config) *string { return &c.TrustedProxies }},
+		{flag: "secure-cookies", env: "BREACHDESK_SECURE_COOKIES", serveOnly: true,
+			usage: "true when a proxy in front terminates TLS: cookies are then marked Secure even over plain HTTP",
+			field: func(c *Config) *string { return &c.SecureCookies }},
 		{flag: "smtp", env: "BREACHDESK_SMTP", mail: true, secret: true,
 			usage: "mail relay: smtp://[user:password@]host:port (STARTTLS when offered), smtps://... or smtp+insecure://...",
 			field: func(c *Config) *string { return &c.SMTP }},

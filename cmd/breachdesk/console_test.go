@@ -291,3 +291,23 @@ func formToken(t *testing.T, page string) string {
 	}
 	return html.UnescapeString(m[1])
 }
+
+// TestSecureCookies: behind a proxy that terminates TLS, --secure-cookies
+// makes the console's cookies Secure and __Host- though breachdesk is
+// reached in plain HTTP.
+func TestSecureCookies(t *testing.T) {
+	c := backends(t)["SQLite"]
+	srv, _ := c.serve("--secure-cookies", "true")
+	resp, err := http.Get(srv.URL() + "/sign-in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	cookie := resp.Header.Get("Set-Cookie")
+	if !strings.HasPrefix(cookie, "__Host-bd_csrf=") || !strings.Contains(cookie, "; Secure") {
+		t.Fatalf("Set-Cookie: %s", cookie)
+	}
+	if r := c.run("", "serve", "--secure-cookies", "maybe", "--addr", "127.0.0.1:0", "--public-addr", "127.0.0.1:0"); r.code != ExitUsage || !strings.Contains(r.stderr, "--secure-cookies") {
+		t.Fatalf("--secure-cookies maybe: exit %d, %s", r.code, r.stderr)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 
 	"github.com/breachdesk/breachdesk"
 	"github.com/breachdesk/breachdesk/smtp"
@@ -43,6 +44,11 @@ storing every inquiry handed in.`,
 			}
 			srv := bdhttp.NewServer()
 			srv.Addr, srv.PublicAddr = m.Config.Addr, m.Config.PublicAddr
+			if m.Config.SecureCookies != "" {
+				if srv.SecureCookies, err = strconv.ParseBool(m.Config.SecureCookies); err != nil {
+					return usageErrorf("--secure-cookies: true or false, not %q", m.Config.SecureCookies)
+				}
+			}
 			srv.Logger = m.logger
 			srv.Now = m.Now
 			srv.OrganizationService = s.Organizations
