@@ -31,6 +31,8 @@ type incidentConsoleView struct {
 	ByCountry, ByCategory template.HTML
 	// EventKinds are the kinds of event a person may record.
 	EventKinds []string
+	// Reports are the versions of the notifications filed, newest first.
+	Reports []*breachdesk.RegulatorReport
 }
 
 // handleIncidentsPage answers GET /incidents in the console: every
@@ -103,6 +105,15 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request, p *console
 	if v.Assessment, err = s.assessment(r.Context(), p.Lang, v.Incident.ID); err != nil {
 		s.consoleFailed(w, r, p, "incident page: assess", err)
 		return
+	}
+	if s.RegulatorReportService != nil && p.Can(string(breachdesk.PermReportsView)) {
+		reports, _, err := s.RegulatorReportService.FindRegulatorReports(r.Context(), breachdesk.RegulatorReportFilter{IncidentID: v.Incident.ID})
+		if err != nil {
+			s.consoleFailed(w, r, p, "incident page: reports", err)
+			return
+		}
+		slices.Reverse(reports)
+		v.Reports = reports
 	}
 	if err := s.populationCharts(r.Context(), p.Lang, v); err != nil {
 		s.consoleFailed(w, r, p, "incident page: population", err)

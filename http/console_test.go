@@ -367,6 +367,15 @@ func setupConsole(t *testing.T) *consoleBundle {
 	b.server.InquiryOpener = fakeOpener{}
 	b.server.Assessor = fakeAssessor{}
 	b.server.ReportGenerator = draftGenerator{b: b}
+	b.server.RegulatorReportService = &mock.RegulatorReportService{FindRegulatorReportsFunc: func(ctx context.Context, f breachdesk.RegulatorReportFilter) ([]*breachdesk.RegulatorReport, int, error) {
+		if f.IncidentID != 1 {
+			return nil, 0, nil
+		}
+		return []*breachdesk.RegulatorReport{
+			{IncidentID: 1, Authority: "CNIL", Phase: "initial", Version: 1, Actor: "cli:dana", CreatedAt: aware.Add(time.Hour)},
+			{IncidentID: 1, Authority: "CNIL", Phase: "additional", Version: 2, Actor: "token:ticketing", CreatedAt: aware.Add(20 * time.Hour)},
+		}, 2, nil
+	}}
 	b.assessments = &fakeAssessments{}
 	b.server.AssessmentService = b.assessments
 	b.server.IncidentEventService = &mock.IncidentEventService{CreateIncidentEventFunc: func(ctx context.Context, e *breachdesk.IncidentEvent) error {
@@ -1107,6 +1116,21 @@ func TestObligationsBoard(t *testing.T) {
 
 func TestReportDraftDownload(t *testing.T) {
 	b := setupConsole(t)
+	body := b.do("GET", "/incidents/1", breachdesk.RoleAuditor, nil, true).Body.String()
+	filed := strings.Index(body, `href="/incidents/1/reports/CNIL?version=2"`)
+	if filed < 0 || strings.Index(body, `href="/incidents/1/reports/CNIL?version=1"`) < filed || !strings.Contains(body, "(token:ticketing)") {
+		t.Errorf("the filed versions are not listed newest first:\n%s", body)
+	}
+	if w := b.do("GET", "/incidents/1/reports/CNIL?version=2&format=md", breachdesk.RoleAuditor, nil, true); w.Code != http.StatusOK {
+		t.Errorf("version 2: %d", w.Code)
+	}
+	if o := b.reportOptions[len(b.reportOptions)-1]; o.Draft || o.Version != 2 {
+		t.Errorf("options for a filed version: %+v", o)
+	}
+	if w := b.do("GET", "/incidents/1/reports/CNIL?version=first", breachdesk.RoleAuditor, nil, true); w.Code != http.StatusNotFound {
+		t.Errorf("a bad version: %d", w.Code)
+	}
+	b.reportOptions = nil
 	// PDFs need the real renderer: TestConsoleSignIn downloads one.
 	b.do("GET", "/incidents/1/reports/CNIL", breachdesk.RoleAuditor, nil, true)
 	if w := b.do("GET", "/incidents/1/reports/CNIL?format=md", breachdesk.RoleDPO, nil, true); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "Notification") ||

@@ -122,8 +122,9 @@ func writeReport(w http.ResponseWriter, rep *report.Report, format string, body 
 
 // handleReportDownload answers GET /incidents/{id}/reports/{authority}
 // in the console: a draft of the authority's notification, from the facts
-// recorded now, in PDF or Markdown (?format=md). A draft is not stored as
-// a version; breachdesk report makes the versions filed.
+// recorded now, or with ?version=N the version filed, in PDF or Markdown
+// (?format=md). A draft is not stored as a version; breachdesk report
+// makes the versions filed.
 func (s *Server) handleReportDownload(w http.ResponseWriter, r *http.Request, p *consolePage) {
 	v, ok := s.consoleIncident(w, r, p)
 	if !ok {
@@ -137,7 +138,16 @@ func (s *Server) handleReportDownload(w http.ResponseWriter, r *http.Request, p 
 		s.renderConsoleError(w, r, p, http.StatusNotFound, consoleNotFound)
 		return
 	}
-	rep, err := s.ReportGenerator.Generate(r.Context(), v.Incident.ID, report.Options{Authority: r.PathValue("authority"), Draft: true})
+	opt := report.Options{Authority: r.PathValue("authority"), Draft: true}
+	if version := r.URL.Query().Get("version"); version != "" {
+		n, err := strconv.Atoi(version)
+		if err != nil || n < 1 {
+			s.renderConsoleError(w, r, p, http.StatusNotFound, consoleNotFound)
+			return
+		}
+		opt.Draft, opt.Version = false, n
+	}
+	rep, err := s.ReportGenerator.Generate(r.Context(), v.Incident.ID, opt)
 	switch {
 	case breachdesk.ErrorCode(err) == breachdesk.ENotFound || breachdesk.ErrorCode(err) == breachdesk.EInvalid:
 		s.renderConsoleError(w, r, p, http.StatusNotFound, consoleNotFound)
