@@ -2,6 +2,7 @@ package http
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -117,6 +118,8 @@ type campaignView struct {
 	Breakdowns []breakdownTable
 	// Problem is the key of why the last action was refused.
 	Problem string
+	// NoSender is set when the campaign is active and no sender runs.
+	NoSender bool
 }
 
 // breakdownTable is one breakdown: the key of its title, and its rows.
@@ -199,6 +202,14 @@ func (s *Server) campaignPage(w http.ResponseWriter, r *http.Request, p *console
 	}
 	v.Incident = inc
 	v.Counts = s.campaignCounts(p.Lang, pr, nil, 0)
+	if pr.Status == breachdesk.CampaignActive {
+		alive, err := s.sendersAlive(r.Context())
+		if err != nil {
+			s.consoleFailed(w, r, p, "campaign page: senders", err)
+			return
+		}
+		v.NoSender = !alive
+	}
 	v.Breakdowns = []breakdownTable{{"campaign.by_language", breakdown(pr.ByLanguage)}, {"campaign.by_country", breakdown(pr.ByCountry)}}
 	if pr.FirstSentAt != nil && pr.LastSentAt != nil {
 		step := chartStep(pr.LastSentAt.Sub(*pr.FirstSentAt), chartMaxBars)
@@ -224,7 +235,7 @@ func (s *Server) handleCampaignAction(w http.ResponseWriter, r *http.Request, p 
 	status := breachdesk.CampaignPaused
 	switch r.PostForm.Get("action") {
 	case "pause":
-	case "resume":
+	case "start", "resume":
 		status = breachdesk.CampaignActive
 	default:
 		s.renderConsoleError(w, r, p, http.StatusBadRequest, consoleNotFound)
@@ -304,4 +315,41 @@ func (s *Server) handleCampaignEvents(w http.ResponseWriter, r *http.Request, p 
 		prev, prevAt = pr, curAt
 		pr, curAt = next, time.Now()
 	}
+}
+
+// handleCampaignCreate answers POST /incidents/{id}/campaigns: a draft
+// campaign that notifies every person of the incident reachable on the
+// channel chosen, then its page, where it is started.
+func (s *Server) handleCampaignCreate(w http.ResponseWriter, r *http.Request, p *consolePage) {
+	p.Nav = "campaigns"
+	v, ok := s.consoleIncident(w, r, p)
+	if !ok {
+		return
+	}
+	c := &breachdesk.Campaign{IncidentID: v.Incident.ID, Channel: r.PostForm.Get("channel"), Template: breachdesk.TemplateNotice}
+	err := s.CampaignService.CreateCampaign(r.Context(), c)
+	switch {
+	case breachdesk.ErrorCode(err) == breachdesk.EInvalid:
+		s.incidentPage(w, r, p, http.StatusUnprocessableEntity, "campaigns.invalid")
+		return
+	case err != nil:
+		s.consoleFailed(w, r, p, "create campaign", err)
+		return
+	}
+	http.Redirect(w, r, "/campaigns/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
+}
+
+// sendersAlive reports whether a sender has shown signs of life in the
+// last minute: an active campaign is sent only while one runs.
+func (s *Server) sendersAlive(ctx context.Context) (bool, error) {
+	workers, err := s.CampaignService.FindWorkers(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, w := range workers {
+		if s.Now().Sub(w.HeartbeatAt) < time.Minute {
+			return true, nil
+		}
+	}
+	return false, nil
 }

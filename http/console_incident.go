@@ -31,8 +31,10 @@ type incidentConsoleView struct {
 	ByCountry, ByCategory template.HTML
 	// EventKinds are the kinds of event a person may record.
 	EventKinds []string
-	// Reports are the versions of the notifications filed, newest first.
-	Reports []*breachdesk.RegulatorReport
+	// Reports are the versions of the notifications filed, newest first;
+	// Campaigns the incident's campaigns.
+	Reports   []*breachdesk.RegulatorReport
+	Campaigns []*breachdesk.Campaign
 }
 
 // handleIncidentsPage answers GET /incidents in the console: every
@@ -114,6 +116,12 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request, p *console
 		}
 		slices.Reverse(reports)
 		v.Reports = reports
+	}
+	if s.CampaignService != nil && p.Can(string(breachdesk.PermCampaignsView)) {
+		if v.Campaigns, _, err = s.CampaignService.FindCampaigns(r.Context(), breachdesk.CampaignFilter{IncidentID: &v.Incident.ID}); err != nil {
+			s.consoleFailed(w, r, p, "incident page: campaigns", err)
+			return
+		}
 	}
 	if err := s.populationCharts(r.Context(), p.Lang, v); err != nil {
 		s.consoleFailed(w, r, p, "incident page: population", err)

@@ -155,6 +155,10 @@ type consoleBundle struct {
 	// updates are the incident updates asked for, created the incidents.
 	updates []breachdesk.IncidentUpdate
 	created []*breachdesk.Incident
+	// createdCampaigns are "incident channel template"; workers the
+	// senders registered.
+	createdCampaigns []string
+	workers          []*breachdesk.Worker
 }
 
 // draftGenerator writes a one-line CNIL draft for incident 1, and
@@ -421,6 +425,17 @@ func setupConsole(t *testing.T) *consoleBundle {
 		CampaignDeliveriesFunc: func(ctx context.Context, id int64, step time.Duration) ([]breachdesk.DeliveryPoint, error) {
 			b.deliverySteps = append(b.deliverySteps, step)
 			return []breachdesk.DeliveryPoint{{At: first, Sent: 3000}, {At: first.Add(2 * step), Sent: 3140}}, nil
+		},
+		CreateCampaignFunc: func(ctx context.Context, c *breachdesk.Campaign) error {
+			if c.Channel == breachdesk.ChannelLetter {
+				return breachdesk.Errorf(breachdesk.EInvalid, "The campaign selects no one.")
+			}
+			c.ID, c.Status = 7, breachdesk.CampaignDraft
+			b.createdCampaigns = append(b.createdCampaigns, fmt.Sprint(c.IncidentID, " ", c.Channel, " ", c.Template))
+			return nil
+		},
+		FindWorkersFunc: func(ctx context.Context) ([]*breachdesk.Worker, error) {
+			return b.workers, nil
 		},
 		SetCampaignStatusFunc: func(ctx context.Context, id int64, status breachdesk.CampaignStatus) (*breachdesk.Campaign, error) {
 			if campaigns[id].Status == breachdesk.CampaignDone {
@@ -1279,5 +1294,34 @@ func TestAssessmentOverride(t *testing.T) {
 	}
 	if want := []string{"user:dpo@example.com 1 risk=high_risk Cards and names together."}; !slices.Equal(b.assessments.overrides, want) {
 		t.Errorf("overrides = %q, want %q", b.assessments.overrides, want)
+	}
+}
+
+func TestCampaignCreateAndStart(t *testing.T) {
+	b := setupConsole(t)
+	if body := b.do("GET", "/incidents/1", breachdesk.RoleResponder, nil, true).Body.String(); !strings.Contains(body, `action="/incidents/1/campaigns"`) || !strings.Contains(body, `href="/campaigns/5"`) {
+		t.Error("the incident page lacks its campaigns or the form to create one")
+	}
+	w := b.do("POST", "/incidents/1/campaigns", breachdesk.RoleResponder, url.Values{"channel": {"email"}}, true)
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/campaigns/7" {
+		t.Fatalf("create: %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	if w := b.do("POST", "/incidents/1/campaigns", breachdesk.RoleResponder, url.Values{"channel": {"letter"}}, true); w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), "Import the people first") {
+		t.Errorf("a campaign that selects no one: %d", w.Code)
+	}
+	if !slices.Equal(b.createdCampaigns, []string{"1 email notice"}) {
+		t.Errorf("created %v", b.createdCampaigns)
+	}
+	b.do("POST", "/campaigns/5", breachdesk.RoleResponder, url.Values{"action": {"start"}}, true)
+	if !slices.Equal(b.statusChanges, []string{"5 active"}) {
+		t.Errorf("status changes %v", b.statusChanges)
+	}
+	// An active campaign without a sender says so; with one alive, not.
+	if body := b.do("GET", "/campaigns/5", breachdesk.RoleResponder, nil, true).Body.String(); !strings.Contains(body, "No sender is running") {
+		t.Error("the page does not say that no sender runs")
+	}
+	b.workers = []*breachdesk.Worker{{ID: "w1", HeartbeatAt: b.server.Now().Add(-10 * time.Second)}}
+	if body := b.do("GET", "/campaigns/5", breachdesk.RoleResponder, nil, true).Body.String(); strings.Contains(body, "No sender is running") {
+		t.Error("the page says no sender runs while one does")
 	}
 }

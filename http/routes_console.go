@@ -37,6 +37,7 @@ func (s *Server) consolePages() []consoleRoute {
 		{"GET /campaigns/{id}", breachdesk.PermCampaignsView, s.handleCampaignPage},
 		{"GET /campaigns/{id}/events", breachdesk.PermCampaignsView, s.handleCampaignEvents},
 		{"POST /campaigns/{id}", breachdesk.PermCampaignsManage, s.handleCampaignAction},
+		{"POST /incidents/{id}/campaigns", breachdesk.PermCampaignsManage, s.handleCampaignCreate},
 		{"GET /lookup", breachdesk.PermPeopleLookup, s.handleLookup},
 		{"GET /inquiries", breachdesk.PermInquiriesView, s.handleInquiriesPage},
 		{"GET /inquiries/{reference}", breachdesk.PermInquiriesView, s.handleInquiryPage},

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -112,8 +113,6 @@ func TestConsoleInBrowser(t *testing.T) {
 	// The people are notified, through smtp-sink, while the console runs.
 	sink := smtpsink.Start(t)
 	c.mustRun("", "org", "set", "--name", "Marketplace SAS", "--country", "FR", "--dpo-email", "dpo@marketplace.example")
-	campaign := strings.TrimSpace(c.mustRun("", "campaign", "create", "1"))
-	c.mustRun("", append([]string{"campaign", "send", campaign, "--smtp", sink.URL(), "--mail-from", "Marketplace <privacy@marketplace.example>"}, c.keyArgs()...)...)
 	dir := screenshots(t)
 	b := browsertest.New(t)
 	check := func(name string) {
@@ -150,6 +149,32 @@ func TestConsoleInBrowser(t *testing.T) {
 	expect("h1", "Dashboard")
 	expect("table.incidents", "Customer database copied")
 	check("console-dashboard")
+
+	// The DPO notifies the people: a campaign made and started in the
+	// console, sent by a sender process, followed live on its page.
+	b.Open(t, base+"/incidents/1")
+	if status := b.Submit(t, `form[action$="/campaigns"] button`); status != http.StatusOK {
+		t.Fatalf("create a campaign: %d", status)
+	}
+	campaign := path.Base(strings.SplitN(b.Location(t), "?", 2)[0])
+	expect(".notice", "2 notices are ready")
+	if status := b.Submit(t, `button[value="start"]`); status != http.StatusOK {
+		t.Fatalf("start the campaign: %d", status)
+	}
+	expect("p.problem", "No sender is running")
+	c.mustRun("", append([]string{"campaign", "send", campaign, "--smtp", sink.URL(), "--mail-from", "Marketplace <privacy@marketplace.example>"}, c.keyArgs()...)...)
+	// The page's stream brings the end of the send without a reload.
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(b.Text(t, `[data-field="status"]`), "done"); {
+		if time.Now().After(deadline) {
+			t.Fatalf("the campaign page still reads %q", b.Text(t, `[data-field="status"]`))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	expect(`[data-field="sent"]`, "2")
+	b.Open(t, base+"/campaigns/"+campaign)
+	expect("h1", "Customer database copied")
+	expect(".campaign", "By country")
+	check("console-campaign")
 	b.Open(t, base+"/incidents/1/talking-points")
 	b.Fill(t, "#text", "Une base de clients a été copiée le 21 novembre.\nNotre message porte un code : vérifiez-le avec la recherche.\nNous ne demandons jamais de mot de passe.")
 	if status := b.Submit(t, "main form button[type=submit]"); status != http.StatusOK {
@@ -189,12 +214,6 @@ func TestConsoleInBrowser(t *testing.T) {
 	expect("dl.facts", "Access revoked; passwords reset.")
 	expect("ol.timeline", "measures_taken")
 	check("console-incident")
-	b.Open(t, base+"/campaigns/"+campaign)
-	expect("h1", "Customer database copied")
-	expect(`[data-field="sent"]`, "2")
-	expect(`[data-field="status"]`, "done")
-	expect(".campaign", "By country")
-	check("console-campaign")
 	b.Open(t, base+"/audit")
 	expect("h1", "Audit log")
 	expect("table", "talking_points.set")
