@@ -74,18 +74,25 @@ func (s *Server) consoleIncident(w http.ResponseWriter, r *http.Request, p *cons
 	}
 	v := &incidentConsoleView{Incident: inc, EventKinds: breachdesk.EventKinds()}
 	v.Clock, v.Late = s.clockText(p.Lang, inc.NotificationClock(s.Now()))
-	if s.TalkingPointsService != nil {
-		tp, err := s.TalkingPointsService.FindTalkingPoints(r.Context(), id)
-		switch {
-		case err == nil && tp.Text != "":
-			v.TalkingPoints = tp
-		case err == nil:
-		case breachdesk.ErrorCode(err) != breachdesk.ENotFound:
-			s.consoleFailed(w, r, p, "find talking points", err)
-			return nil, false
-		}
-	}
 	return v, true
+}
+
+// talkingPoints returns an incident's talking points, nil when it has
+// none or they were cleared.
+func (s *Server) talkingPoints(ctx context.Context, incidentID int64) (*breachdesk.TalkingPoints, error) {
+	if s.TalkingPointsService == nil {
+		return nil, nil
+	}
+	tp, err := s.TalkingPointsService.FindTalkingPoints(ctx, incidentID)
+	switch {
+	case breachdesk.ErrorCode(err) == breachdesk.ENotFound:
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case tp.Text == "":
+		return nil, nil
+	}
+	return tp, nil
 }
 
 // handleIncidentConsolePage answers GET /incidents/{id} in the console:
@@ -104,6 +111,10 @@ func (s *Server) incidentPage(w http.ResponseWriter, r *http.Request, p *console
 	}
 	v.Problem = problem
 	var err error
+	if v.TalkingPoints, err = s.talkingPoints(r.Context(), v.Incident.ID); err != nil {
+		s.consoleFailed(w, r, p, "incident page: talking points", err)
+		return
+	}
 	if v.Assessment, err = s.assessment(r.Context(), p.Lang, v.Incident.ID); err != nil {
 		s.consoleFailed(w, r, p, "incident page: assess", err)
 		return
@@ -157,8 +168,13 @@ func (s *Server) handleTalkingPointsForm(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	form := &talkingPointsView{Incident: v.Incident, Saved: r.URL.Query().Has("saved")}
-	if v.TalkingPoints != nil {
-		form.Text = v.TalkingPoints.Text
+	tp, err := s.talkingPoints(r.Context(), v.Incident.ID)
+	if err != nil {
+		s.consoleFailed(w, r, p, "find talking points", err)
+		return
+	}
+	if tp != nil {
+		form.Text = tp.Text
 	}
 	s.renderConsole(w, r, p, http.StatusOK, "talking_points", form)
 }

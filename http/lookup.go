@@ -72,33 +72,21 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, p *console
 			s.consoleFailed(w, r, p, "look-up: audit", err)
 			return
 		}
-		script, err := s.talkingPoints(r.Context(), m.Incident.ID)
+		tp, err := s.talkingPoints(r.Context(), m.Incident.ID)
 		if err != nil {
 			s.consoleFailed(w, r, p, "look-up: talking points", err)
 			return
 		}
-		v.Matches = append(v.Matches, lookupMatch{TalkingPoints: script,
+		match := lookupMatch{
 			IncidentTitle: m.Incident.Title, Name: breachdesk.MaskName(person.Name),
 			Email: breachdesk.MaskEmail(person.Email), Phone: breachdesk.MaskPhone(person.Phone),
 			Postal: person.PostalAddress != "", Country: strings.TrimSpace(person.Country + " " + person.Region),
 			Language: person.Language, DataCategories: person.DataCategories, Notices: m.Notices,
-		})
+		}
+		if tp != nil {
+			match.TalkingPoints = tp.Text
+		}
+		v.Matches = append(v.Matches, match)
 	}
 	s.renderConsole(w, r, p, http.StatusOK, "lookup", v)
-}
-
-// talkingPoints returns the text of an incident's talking points, "" when
-// there are none.
-func (s *Server) talkingPoints(ctx context.Context, incidentID int64) (string, error) {
-	if s.TalkingPointsService == nil {
-		return "", nil
-	}
-	tp, err := s.TalkingPointsService.FindTalkingPoints(ctx, incidentID)
-	switch {
-	case breachdesk.ErrorCode(err) == breachdesk.ENotFound:
-		return "", nil
-	case err != nil:
-		return "", err
-	}
-	return tp.Text, nil
 }

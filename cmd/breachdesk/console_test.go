@@ -5,11 +5,8 @@ import (
 	"html"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"path"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -49,8 +46,7 @@ func TestConsoleSignIn(t *testing.T) {
 	for name, c := range backends(t) {
 		t.Run(name, func(t *testing.T) {
 			base, _ := setupConsole(t, c)
-			jar, _ := cookiejar.New(nil)
-			client := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+			client := newPublicClient(t, base).http
 			status, body, final := fetch(t, client, "GET", base+"/", nil)
 			if status != http.StatusOK || !strings.HasPrefix(final, base+"/sign-in") {
 				t.Fatalf("GET / without a session ended at %s with %d", final, status)
@@ -113,19 +109,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	// The people are notified, through smtp-sink, while the console runs.
 	sink := smtpsink.Start(t)
 	c.mustRun("", "org", "set", "--name", "Marketplace SAS", "--country", "FR", "--dpo-email", "dpo@marketplace.example")
-	dir := screenshots(t)
 	b := browsertest.New(t)
-	check := func(name string) {
-		t.Helper()
-		b.RequireAccessible(t)
-		b.Screenshot(t, filepath.Join(dir, name+".png"))
-	}
-	expect := func(selector, want string) {
-		t.Helper()
-		if got := b.Text(t, selector); !strings.Contains(got, want) {
-			t.Errorf("%s: %s reads %q, want %q", b.Location(t), selector, got, want)
-		}
-	}
+	check, expect := pageChecks(t, b, screenshots(t))
 	signIn := func(login, pw string) int {
 		t.Helper()
 		b.Fill(t, "#login", login)
@@ -304,7 +289,7 @@ func fetch(t *testing.T, client *http.Client, method, addr string, form url.Valu
 // formToken returns the CSRF token of the first form of a page.
 func formToken(t *testing.T, page string) string {
 	t.Helper()
-	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+	m := csrfField.FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no CSRF token in the page:\n%s", page)
 	}

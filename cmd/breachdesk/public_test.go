@@ -315,6 +315,24 @@ func screenshots(t *testing.T) string {
 	return t.TempDir()
 }
 
+// pageChecks returns check, which runs axe-core on the page in the tab and
+// saves its screenshot in dir as NAME.png, and expect, which fails the
+// test when the text of the element selector lacks want.
+func pageChecks(t *testing.T, b *browsertest.Browser, dir string) (check func(name string), expect func(selector, want string)) {
+	check = func(name string) {
+		t.Helper()
+		b.RequireAccessible(t)
+		b.Screenshot(t, filepath.Join(dir, name+".png"))
+	}
+	expect = func(selector, want string) {
+		t.Helper()
+		if got := b.Text(t, selector); !strings.Contains(got, want) {
+			t.Errorf("%s: %s reads %q, want %q", b.Location(t), selector, got, want)
+		}
+	}
+	return check, expect
+}
+
 // TestPublicPagesInBrowser walks the public pages in headless Chromium as
 // a person would, in English then French and on a phone, checks each page
 // with axe-core and takes a screenshot of it.
@@ -327,21 +345,8 @@ func TestPublicPagesInBrowser(t *testing.T) {
 	n := p.notices[person["external_id"]]
 	srv, _ := c.serve(append(p.mailArgs, "--public-client-rate", "inf")...)
 	base := srv.PublicURL()
-	dir := screenshots(t)
 	b := browsertest.New(t)
-
-	// check runs axe-core on the page in the tab and saves its screenshot.
-	check := func(name string) {
-		t.Helper()
-		b.RequireAccessible(t)
-		b.Screenshot(t, filepath.Join(dir, name+".png"))
-	}
-	expect := func(selector, want string) {
-		t.Helper()
-		if got := b.Text(t, selector); !strings.Contains(got, want) {
-			t.Errorf("%s: %s reads %q, want %q", b.Location(t), selector, got, want)
-		}
-	}
+	check, expect := pageChecks(t, b, screenshots(t))
 
 	if status := b.Open(t, base+"/en/"); status != http.StatusOK {
 		t.Fatalf("home page: %d", status)
