@@ -63,7 +63,7 @@ func TestConsoleSignIn(t *testing.T) {
 				!strings.Contains(body, "52 h 0 min left to notify the authority") {
 				t.Fatalf("signed in: %d at %s:\n%s", status, final, body)
 			}
-			if status, body, _ := fetch(t, client, "GET", base+"/audit", nil); status != http.StatusOK || !strings.Contains(body, "staff.session.create") && !strings.Contains(body, "user:dana@example.com") {
+			if status, body, _ := fetch(t, client, "GET", base+"/audit", nil); status != http.StatusOK || !strings.Contains(body, "staff_user.sign_in") || !strings.Contains(body, "user:dana@example.com") {
 				t.Fatalf("the audit log: %d\n%s", status, body)
 			}
 			resp, err := client.Get(base + "/incidents/1/reports/CNIL")
