@@ -64,6 +64,7 @@ const (
 	PermCampaignsView     Permission = "campaigns:view"
 	PermCampaignsManage   Permission = "campaigns:manage"
 	PermPeopleLookup      Permission = "people:lookup"
+	PermPeopleImport      Permission = "people:import"
 	PermInquiriesView     Permission = "inquiries:view"
 	PermInquiriesManage   Permission = "inquiries:manage"
 	PermTalkingPointsEdit Permission = "talking_points:edit"
@@ -76,7 +77,7 @@ const (
 func Permissions() []Permission {
 	return []Permission{
 		PermDashboardView, PermIncidentsView, PermIncidentsManage, PermAssessmentsManage, PermObligationsManage,
-		PermReportsView, PermCampaignsView, PermCampaignsManage, PermPeopleLookup, PermInquiriesView,
+		PermReportsView, PermCampaignsView, PermCampaignsManage, PermPeopleLookup, PermPeopleImport, PermInquiriesView,
 		PermInquiriesManage, PermTalkingPointsEdit, PermAuditView, PermStaffManage, PermOwnAccountManage,
 	}
 }
@@ -95,7 +96,7 @@ func (r Role) Can(p Permission) bool {
 	case RoleResponder:
 		switch p {
 		case PermDashboardView, PermIncidentsView, PermIncidentsManage, PermReportsView, PermCampaignsView,
-			PermCampaignsManage, PermPeopleLookup, PermInquiriesView, PermInquiriesManage, PermOwnAccountManage:
+			PermCampaignsManage, PermPeopleLookup, PermPeopleImport, PermInquiriesView, PermInquiriesManage, PermOwnAccountManage:
 			return true
 		}
 	case RoleAgent:

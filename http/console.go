@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"slices"
 	"strconv"
@@ -29,7 +30,7 @@ var consoleFiles embed.FS
 // consolePageNames lists the console's page templates, each in
 // html/console/NAME.html.
 func consolePageNames() []string {
-	return []string{"sign_in", "dashboard", "incidents", "incident", "facts", "talking_points", "campaigns", "campaign", "lookup", "inquiries", "inquiry", "audit", "staff", "error"}
+	return []string{"sign_in", "dashboard", "incidents", "incident", "facts", "talking_points", "people_import", "campaigns", "campaign", "lookup", "inquiries", "inquiry", "audit", "staff", "error"}
 }
 
 // consoleCSP lets the console's pages load their own style sheet and
@@ -51,6 +52,9 @@ type consoleSite struct {
 	// cssHref and jsHref are their addresses with a version, so that
 	// they can be cached for long.
 	cssHref, jsHref string
+
+	// notices gives the templated replies to inquiries.
+	notices *notice.Renderer
 }
 
 // consoleAsset is a static file of the console.
@@ -90,6 +94,15 @@ func newConsoleSite() (*consoleSite, error) {
 		}
 	}
 	site.matcher = language.NewMatcher(tags)
+	var err error
+	if site.notices, err = notice.NewRenderer(); err != nil {
+		return nil, err
+	}
+	for _, name := range notice.ReplyTemplates() {
+		if _, ok := site.texts["en"]["reply_template."+name]; !ok {
+			return nil, fmt.Errorf("http/html/console/lang/en.yaml: reply_template.%s is missing", name)
+		}
+	}
 
 	site.assets = map[string]*consoleAsset{}
 	for _, f := range []struct {
@@ -180,6 +193,10 @@ type consolePage struct {
 	// token its forms carry.
 	User *breachdesk.StaffUser
 	CSRF string
+
+	// upload reads the rest of a multipart form posted to a route that
+	// takes uploads, past its CSRF token.
+	upload *multipart.Reader
 }
 
 // Can reports whether the signed-in user's role holds the permission

@@ -134,17 +134,9 @@ func (s *Server) consoleInquiry(w http.ResponseWriter, r *http.Request, p *conso
 	return row, true
 }
 
-// handleInquiryPage answers GET /inquiries/{reference}: the inquiry with
-// its message, and what the user may do with it.
-func (s *Server) handleInquiryPage(w http.ResponseWriter, r *http.Request, p *consolePage) {
-	p.Nav = "inquiries"
-	if row, ok := s.consoleInquiry(w, r, p); ok {
-		s.renderConsole(w, r, p, http.StatusOK, "inquiry", row)
-	}
-}
-
 // handleInquiryAction answers POST /inquiries/{reference}: action assign
-// (to the signed-in user), close or reopen, then the inquiry again.
+// (to the signed-in user), close, reopen, or answer, then the inquiry
+// again.
 func (s *Server) handleInquiryAction(w http.ResponseWriter, r *http.Request, p *consolePage) {
 	p.Nav = "inquiries"
 	row, ok := s.consoleInquiry(w, r, p)
@@ -158,6 +150,9 @@ func (s *Server) handleInquiryAction(w http.ResponseWriter, r *http.Request, p *
 		upd.Status, upd.AssignedTo = status(breachdesk.InquiryAssigned), &p.User.Login
 	case "close":
 		upd.Status = status(breachdesk.InquiryClosed)
+	case "answer":
+		s.answerInquiry(w, r, p, row)
+		return
 	case "reopen":
 		upd.Status = status(breachdesk.InquiryOpen)
 		if row.AssignedTo != "" {

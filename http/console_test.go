@@ -159,6 +159,11 @@ type consoleBundle struct {
 	// senders registered.
 	createdCampaigns []string
 	workers          []*breachdesk.Worker
+	// replies holds the answers to inquiries, repliesStored counts the
+	// calls that have them mailed; importer takes the uploaded files.
+	replies       *fakeReplies
+	repliesStored int
+	importer      *fakeImporter
 }
 
 // draftGenerator writes a one-line CNIL draft for incident 1, and
@@ -468,6 +473,11 @@ func setupConsole(t *testing.T) *consoleBundle {
 		},
 	}
 	b.server.PersonFinder = fakeFinder{}
+	b.replies = &fakeReplies{inquiries: inquiries}
+	b.server.InquiryReplyService, b.server.ReplySealer = b.replies, fakeSealer{}
+	b.server.ReplyStored = func() { b.repliesStored++ }
+	b.importer = &fakeImporter{}
+	b.server.PeopleImporter = b.importer
 	if err := b.server.preparePublic(); err != nil {
 		t.Fatal(err)
 	}
@@ -574,9 +584,9 @@ func TestConsoleAuthorisationMatrix(t *testing.T) {
 // catalogue is a change to this table too.
 func TestRoleCatalogue(t *testing.T) {
 	want := map[breachdesk.Role]string{
-		breachdesk.RoleAdmin:     "dashboard:view incidents:view incidents:manage assessments:manage obligations:manage reports:view campaigns:view campaigns:manage people:lookup inquiries:view inquiries:manage talking_points:edit audit:view staff:manage account:manage",
-		breachdesk.RoleDPO:       "dashboard:view incidents:view incidents:manage assessments:manage obligations:manage reports:view campaigns:view campaigns:manage people:lookup inquiries:view inquiries:manage talking_points:edit audit:view account:manage",
-		breachdesk.RoleResponder: "dashboard:view incidents:view incidents:manage reports:view campaigns:view campaigns:manage people:lookup inquiries:view inquiries:manage account:manage",
+		breachdesk.RoleAdmin:     "dashboard:view incidents:view incidents:manage assessments:manage obligations:manage reports:view campaigns:view campaigns:manage people:lookup people:import inquiries:view inquiries:manage talking_points:edit audit:view staff:manage account:manage",
+		breachdesk.RoleDPO:       "dashboard:view incidents:view incidents:manage assessments:manage obligations:manage reports:view campaigns:view campaigns:manage people:lookup people:import inquiries:view inquiries:manage talking_points:edit audit:view account:manage",
+		breachdesk.RoleResponder: "dashboard:view incidents:view incidents:manage reports:view campaigns:view campaigns:manage people:lookup people:import inquiries:view inquiries:manage account:manage",
 		breachdesk.RoleAgent:     "dashboard:view people:lookup inquiries:view inquiries:manage account:manage",
 		breachdesk.RoleAuditor:   "dashboard:view incidents:view reports:view campaigns:view inquiries:view audit:view account:manage",
 	}

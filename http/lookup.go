@@ -22,6 +22,8 @@ const maxLookupLength = 254
 // lookupView is the customer-service look-up page.
 type lookupView struct {
 	Typed string
+	// Inquiry is the reference of the inquiry whose sender is looked up.
+	Inquiry string
 	// Searched is set once something was looked up; Problem is the key
 	// of what is wrong with it.
 	Searched bool
@@ -51,12 +53,22 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, p *console
 	if len(v.Typed) > maxLookupLength {
 		v.Typed = v.Typed[:maxLookupLength]
 	}
-	if v.Typed == "" || s.PersonFinder == nil {
+	query := v.Typed
+	if ref := r.URL.Query().Get("inquiry"); query == "" && ref != "" {
+		// The sender of an inquiry: their address is read here, never put
+		// in the page's address or its box.
+		email, ok := s.inquirySender(w, r, p, ref)
+		if !ok {
+			return
+		}
+		v.Inquiry, query = ref, email
+	}
+	if query == "" || s.PersonFinder == nil {
 		s.renderConsole(w, r, p, http.StatusOK, "lookup", v)
 		return
 	}
 	v.Searched = true
-	matches, err := s.PersonFinder.Find(r.Context(), lookup.ParseQuery(v.Typed))
+	matches, err := s.PersonFinder.Find(r.Context(), lookup.ParseQuery(query))
 	if breachdesk.ErrorCode(err) == breachdesk.EInvalid {
 		v.Searched, v.Problem = false, "lookup.invalid_"+breachdesk.ErrorField(err)
 		s.renderConsole(w, r, p, http.StatusUnprocessableEntity, "lookup", v)
@@ -89,4 +101,28 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request, p *console
 		v.Matches = append(v.Matches, match)
 	}
 	s.renderConsole(w, r, p, http.StatusOK, "lookup", v)
+}
+
+// inquirySender returns the e-mail address of the inquiry with reference,
+// for a user who may read inquiries, answering the request itself when
+// there is none.
+func (s *Server) inquirySender(w http.ResponseWriter, r *http.Request, p *consolePage, reference string) (string, bool) {
+	if !p.User.Role.Can(breachdesk.PermInquiriesView) {
+		s.renderConsoleError(w, r, p, http.StatusForbidden, consoleForbidden)
+		return "", false
+	}
+	sq, err := s.InquiryService.FindInquiryByReference(r.Context(), reference)
+	if breachdesk.ErrorCode(err) == breachdesk.ENotFound {
+		s.renderConsoleError(w, r, p, http.StatusNotFound, consoleNotFound)
+		return "", false
+	} else if err != nil {
+		s.consoleFailed(w, r, p, "look-up: find inquiry", err)
+		return "", false
+	}
+	q, err := s.InquiryOpener.OpenInquiry(sq)
+	if err != nil {
+		s.consoleFailed(w, r, p, "look-up: open inquiry", err)
+		return "", false
+	}
+	return q.Email, true
 }

@@ -13,6 +13,9 @@ type consoleRoute struct {
 	pattern string
 	perm    breachdesk.Permission
 	handle  consoleHandler
+	// upload, when above 0, lets the route take a multipart form of up
+	// to that many bytes, streamed to its handler.
+	upload int64
 }
 
 // consolePages lists every route of the console that needs a session,
@@ -20,31 +23,33 @@ type consoleRoute struct {
 // role.
 func (s *Server) consolePages() []consoleRoute {
 	return []consoleRoute{
-		{"GET /{$}", breachdesk.PermDashboardView, s.handleDashboard},
-		{"GET /incidents", breachdesk.PermIncidentsView, s.handleIncidentsPage},
-		{"GET /incidents/new", breachdesk.PermIncidentsManage, s.handleIncidentNew},
-		{"POST /incidents", breachdesk.PermIncidentsManage, s.handleIncidentCreateForm},
-		{"GET /incidents/{id}", breachdesk.PermIncidentsView, s.handleIncidentConsolePage},
-		{"GET /incidents/{id}/talking-points", breachdesk.PermTalkingPointsEdit, s.handleTalkingPointsForm},
-		{"POST /incidents/{id}/talking-points", breachdesk.PermTalkingPointsEdit, s.handleTalkingPointsSave},
-		{"POST /incidents/{id}/obligations", breachdesk.PermObligationsManage, s.handleObligationStatus},
-		{"POST /incidents/{id}/overrides", breachdesk.PermAssessmentsManage, s.handleAssessmentOverride},
-		{"POST /incidents/{id}/events", breachdesk.PermIncidentsManage, s.handleTimelineEvent},
-		{"GET /incidents/{id}/facts", breachdesk.PermIncidentsManage, s.handleFactsForm},
-		{"POST /incidents/{id}/facts", breachdesk.PermIncidentsManage, s.handleFactsSave},
-		{"GET /incidents/{id}/reports/{authority}", breachdesk.PermReportsView, s.handleReportDownload},
-		{"GET /campaigns", breachdesk.PermCampaignsView, s.handleCampaignsPage},
-		{"GET /campaigns/{id}", breachdesk.PermCampaignsView, s.handleCampaignPage},
-		{"GET /campaigns/{id}/events", breachdesk.PermCampaignsView, s.handleCampaignEvents},
-		{"POST /campaigns/{id}", breachdesk.PermCampaignsManage, s.handleCampaignAction},
-		{"POST /incidents/{id}/campaigns", breachdesk.PermCampaignsManage, s.handleCampaignCreate},
-		{"GET /lookup", breachdesk.PermPeopleLookup, s.handleLookup},
-		{"GET /inquiries", breachdesk.PermInquiriesView, s.handleInquiriesPage},
-		{"GET /inquiries/{reference}", breachdesk.PermInquiriesView, s.handleInquiryPage},
-		{"POST /inquiries/{reference}", breachdesk.PermInquiriesManage, s.handleInquiryAction},
-		{"GET /audit", breachdesk.PermAuditView, s.handleAuditPage},
-		{"GET /staff", breachdesk.PermStaffManage, s.handleStaffPage},
-		{"POST /sign-out", "", s.handleSignOut},
+		{"GET /{$}", breachdesk.PermDashboardView, s.handleDashboard, 0},
+		{"GET /incidents", breachdesk.PermIncidentsView, s.handleIncidentsPage, 0},
+		{"GET /incidents/new", breachdesk.PermIncidentsManage, s.handleIncidentNew, 0},
+		{"POST /incidents", breachdesk.PermIncidentsManage, s.handleIncidentCreateForm, 0},
+		{"GET /incidents/{id}", breachdesk.PermIncidentsView, s.handleIncidentConsolePage, 0},
+		{"GET /incidents/{id}/talking-points", breachdesk.PermTalkingPointsEdit, s.handleTalkingPointsForm, 0},
+		{"POST /incidents/{id}/talking-points", breachdesk.PermTalkingPointsEdit, s.handleTalkingPointsSave, 0},
+		{"POST /incidents/{id}/obligations", breachdesk.PermObligationsManage, s.handleObligationStatus, 0},
+		{"POST /incidents/{id}/overrides", breachdesk.PermAssessmentsManage, s.handleAssessmentOverride, 0},
+		{"POST /incidents/{id}/events", breachdesk.PermIncidentsManage, s.handleTimelineEvent, 0},
+		{"GET /incidents/{id}/facts", breachdesk.PermIncidentsManage, s.handleFactsForm, 0},
+		{"POST /incidents/{id}/facts", breachdesk.PermIncidentsManage, s.handleFactsSave, 0},
+		{"GET /incidents/{id}/people", breachdesk.PermPeopleImport, s.handlePeopleImportForm, 0},
+		{"POST /incidents/{id}/people", breachdesk.PermPeopleImport, s.handlePeopleImport, maxImportBytes},
+		{"GET /incidents/{id}/reports/{authority}", breachdesk.PermReportsView, s.handleReportDownload, 0},
+		{"GET /campaigns", breachdesk.PermCampaignsView, s.handleCampaignsPage, 0},
+		{"GET /campaigns/{id}", breachdesk.PermCampaignsView, s.handleCampaignPage, 0},
+		{"GET /campaigns/{id}/events", breachdesk.PermCampaignsView, s.handleCampaignEvents, 0},
+		{"POST /campaigns/{id}", breachdesk.PermCampaignsManage, s.handleCampaignAction, 0},
+		{"POST /incidents/{id}/campaigns", breachdesk.PermCampaignsManage, s.handleCampaignCreate, 0},
+		{"GET /lookup", breachdesk.PermPeopleLookup, s.handleLookup, 0},
+		{"GET /inquiries", breachdesk.PermInquiriesView, s.handleInquiriesPage, 0},
+		{"GET /inquiries/{reference}", breachdesk.PermInquiriesView, s.handleInquiryPage, 0},
+		{"POST /inquiries/{reference}", breachdesk.PermInquiriesManage, s.handleInquiryAction, 0},
+		{"GET /audit", breachdesk.PermAuditView, s.handleAuditPage, 0},
+		{"GET /staff", breachdesk.PermStaffManage, s.handleStaffPage, 0},
+		{"POST /sign-out", "", s.handleSignOut, 0},
 	}
 }
 
@@ -59,9 +64,9 @@ func (s *Server) consoleRoutes() http.Handler {
 	mux.HandleFunc("GET /static/console.css", s.handleConsoleStatic)
 	mux.HandleFunc("GET /static/console.js", s.handleConsoleStatic)
 	for _, route := range s.consolePages() {
-		mux.Handle(route.pattern, s.requireSession(route.perm, route.handle))
+		mux.Handle(route.pattern, s.requireSession(route.perm, route.upload, route.handle))
 	}
-	mux.Handle("/", s.requireSession("", s.handleConsoleNotFound))
+	mux.Handle("/", s.requireSession("", 0, s.handleConsoleNotFound))
 
 	api := http.NewServeMux()
 	api.HandleFunc("GET /api/v1/organization", s.handleOrganizationView)

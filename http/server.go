@@ -74,8 +74,17 @@ type Server struct {
 	// TalkingPointsService gives what agents say about each incident.
 	PersonFinder         PersonFinder
 	TalkingPointsService breachdesk.TalkingPointsService
+	// PeopleImporter imports the affected-people files uploaded in the
+	// console.
+	PeopleImporter PeopleImporter
 	// InquiryOpener opens the inquiries the console shows.
 	InquiryOpener InquiryOpener
+	// InquiryReplyService stores the answers written in the console,
+	// which ReplySealer seals; ReplyStored, when set, is called after
+	// each, to have it mailed at once.
+	InquiryReplyService breachdesk.InquiryReplyService
+	ReplySealer         ReplySealer
+	ReplyStored         func()
 	// CampaignService gives the console the campaigns, their progress,
 	// and pause and resume.
 	CampaignService breachdesk.CampaignService

@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -72,7 +74,7 @@ func (s *Server) consoleCSRF(sessionID string) string {
 // but GET and HEAD, with the session's CSRF token in its form. Without a
 // session, a page asked for is a redirection to the sign-in page, which
 // comes back to it; an action is refused.
-func (s *Server) requireSession(perm breachdesk.Permission, h consoleHandler) http.Handler {
+func (s *Server) requireSession(perm breachdesk.Permission, upload int64, h consoleHandler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sess, ok := s.session(r)
 		if !ok {
@@ -88,16 +90,40 @@ func (s *Server) requireSession(perm breachdesk.Permission, h consoleHandler) ht
 			s.renderConsoleError(w, r, p, http.StatusForbidden, consoleForbidden)
 			return
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			r.Body = http.MaxBytesReader(w, r.Body, maxConsoleFormBytes)
-			if err := r.ParseForm(); err != nil || !hmac.Equal([]byte(r.PostForm.Get(csrfField)), []byte(p.CSRF)) {
-				s.renderConsoleError(w, r, p, http.StatusForbidden, consoleCSRFExpired)
-				return
-			}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead && !s.checkConsoleForm(w, r, p, upload) {
+			s.renderConsoleError(w, r, p, http.StatusForbidden, consoleCSRFExpired)
+			return
 		}
 		ctx := breachdesk.NewContextWithActor(r.Context(), breachdesk.Actor{Kind: breachdesk.ActorUser, Name: sess.User.Login})
 		h(w, r.WithContext(ctx), p)
 	})
+}
+
+// checkConsoleForm reads the CSRF token of the form posted in r and
+// reports whether it is the session's. A route that takes uploads (upload
+// bytes at most) takes a multipart form whose first part is the token:
+// its file is then left unread for the handler to stream, from
+// p.upload, never written to disk. Other forms are parsed whole.
+func (s *Server) checkConsoleForm(w http.ResponseWriter, r *http.Request, p *consolePage, upload int64) bool {
+	if mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); upload > 0 && mediaType == "multipart/form-data" {
+		r.Body = http.MaxBytesReader(w, r.Body, upload)
+		mr, err := r.MultipartReader()
+		if err != nil {
+			return false
+		}
+		part, err := mr.NextPart()
+		if err != nil || part.FormName() != csrfField {
+			return false
+		}
+		token, err := io.ReadAll(io.LimitReader(part, 256))
+		if err != nil || !hmac.Equal(token, []byte(p.CSRF)) {
+			return false
+		}
+		p.upload = mr
+		return true
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxConsoleFormBytes)
+	return r.ParseForm() == nil && hmac.Equal([]byte(r.PostForm.Get(csrfField)), []byte(p.CSRF))
 }
 
 // anonymousPage returns the page data for a visitor who is not signed in.

@@ -3,8 +3,9 @@
 // inquiries that arrive while the previous one commits. A submitter gets an
 // answer only once their inquiry is committed, so a reference shown to a
 // person always stands for a stored inquiry, and a flood of submissions
-// costs a transaction per group, not per inquiry. Receipts mails each
-// person the receipt with their reference.
+// costs a transaction per group, not per inquiry. Mailer mails each
+// person the receipt with their reference, and the replies the staff
+// write them.
 package intake
 
 import (

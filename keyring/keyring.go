@@ -412,3 +412,30 @@ func (k *Keyring) OpenInquiry(s *breachdesk.SealedInquiry) (*breachdesk.Inquiry,
 	}
 	return q, nil
 }
+
+// replyAAD binds a reply's sealed body to its inquiry's reference.
+func replyAAD(reference string) string {
+	return "inquiry reply " + reference
+}
+
+// SealInquiryReply returns r as stored: its body sealed, bound to the
+// reference of the inquiry it answers.
+func (k *Keyring) SealInquiryReply(r *breachdesk.InquiryReply) *breachdesk.SealedInquiryReply {
+	return &breachdesk.SealedInquiryReply{
+		ID: r.ID, InquiryID: r.InquiryID, Reference: r.Reference, Template: r.Template, Language: r.Language,
+		Body:   k.Seal("body", replyAAD(r.Reference), r.Body),
+		Author: r.Author, CreatedAt: r.CreatedAt, SentAt: r.SentAt,
+	}
+}
+
+// OpenInquiryReply returns the reply a SealInquiryReply result stands for.
+func (k *Keyring) OpenInquiryReply(s *breachdesk.SealedInquiryReply) (*breachdesk.InquiryReply, error) {
+	body, err := k.Open("body", replyAAD(s.Reference), s.Body)
+	if err != nil {
+		return nil, fmt.Errorf("reply %d to inquiry %s: %w", s.ID, s.Reference, err)
+	}
+	return &breachdesk.InquiryReply{
+		ID: s.ID, InquiryID: s.InquiryID, Reference: s.Reference, Template: s.Template, Language: s.Language,
+		Body: body, Author: s.Author, CreatedAt: s.CreatedAt, SentAt: s.SentAt,
+	}, nil
+}

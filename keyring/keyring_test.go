@@ -326,3 +326,31 @@ func TestSealInquiryRoundTrip(t *testing.T) {
 		t.Fatal("OpenInquiry() opened fields sealed for another inquiry")
 	}
 }
+
+func TestSealInquiryReplyRoundTrip(t *testing.T) {
+	_, _, k := setup(t)
+	sent := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	r := &breachdesk.InquiryReply{ID: 7, InquiryID: 3, Reference: "Q-7KQ4-M2XP", Template: "affected", Language: "fr",
+		Body: "Vos données, Dana Prot, faisaient partie des données touchées.", Author: "agent@example.com",
+		CreatedAt: sent.Add(-time.Hour), SentAt: &sent}
+	sealed := k.SealInquiryReply(r)
+	if bytes.Contains(sealed.Body, []byte("Dana")) || bytes.Contains(sealed.Body, []byte("données")) {
+		t.Fatalf("the sealed body holds plaintext: %q", sealed.Body)
+	}
+	got, err := k.OpenInquiryReply(sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(r, got); diff != "" {
+		t.Fatalf("OpenInquiryReply() mismatch (-sealed +opened):\n%s", diff)
+	}
+	sealed.Reference = "Q-AAAA-BBBB" // a body copied from another inquiry's reply
+	if _, err := k.OpenInquiryReply(sealed); err == nil {
+		t.Fatal("OpenInquiryReply() opened a body sealed for another inquiry")
+	}
+	// A reply's body is not an inquiry's message of the same reference.
+	q := k.SealInquiry(&breachdesk.Inquiry{Reference: r.Reference, Category: breachdesk.InquiryQuestion, Name: "x", Email: "x@example.com", Message: "m"})
+	if _, err := k.OpenInquiryReply(&breachdesk.SealedInquiryReply{Reference: r.Reference, Body: q.Message}); err == nil {
+		t.Fatal("OpenInquiryReply() opened an inquiry's sealed message as a reply")
+	}
+}

@@ -264,6 +264,19 @@ func TestConsoleInBrowser(t *testing.T) {
 	expect("h1", "Action non autorisée")
 }
 
+// signIn signs in to the console at base and returns the client that
+// holds the session.
+func signIn(t *testing.T, base, login, password string) *http.Client {
+	t.Helper()
+	client := newPublicClient(t, base).http
+	_, page, _ := fetch(t, client, "GET", base+"/sign-in", nil)
+	status, _, final := fetch(t, client, "POST", base+"/sign-in", url.Values{"csrf": {formToken(t, page)}, "login": {login}, "password": {password}, "next": {"/"}})
+	if status != http.StatusOK || final != base+"/" {
+		t.Fatalf("signing in as %s: %d at %s", login, status, final)
+	}
+	return client
+}
+
 // fetch sends a request, a form when form is not nil, following
 // redirections, and returns the final status, body and address.
 func fetch(t *testing.T, client *http.Client, method, addr string, form url.Values) (int, string, string) {

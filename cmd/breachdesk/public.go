@@ -12,6 +12,7 @@ import (
 
 	"github.com/breachdesk/breachdesk"
 	"github.com/breachdesk/breachdesk/campaign"
+	"github.com/breachdesk/breachdesk/importer"
 	"github.com/breachdesk/breachdesk/intake"
 	"github.com/breachdesk/breachdesk/keyring"
 	"github.com/breachdesk/breachdesk/lookup"
@@ -25,14 +26,15 @@ import (
 // to send mail, when they are missing at start.
 const publicMailPoll = 30 * time.Second
 
-// publicConnections is how many connections to the relay the receipts and
-// the notices sent again share.
+// publicConnections is how many connections to the relay the receipts,
+// the replies to inquiries and the notices sent again share.
 const publicConnections = 4
 
 // startPublic gives srv what the public pages need and starts the work
 // behind them: the intake that stores inquiries, and the mailing of their
-// receipts and of notices asked for again. stop, called once srv is
-// closed, stores what was handed in and stops the rest.
+// receipts, of the staff's replies and of notices asked for again. stop,
+// called once srv is closed, stores what was handed in and stops the
+// rest.
 func (m *Main) startPublic(ctx context.Context, s *store, srv *bdhttp.Server) (stop func(), err error) {
 	k, err := m.openKeyring(ctx, s)
 	if err != nil {
@@ -44,7 +46,8 @@ func (m *Main) startPublic(ctx context.Context, s *store, srv *bdhttp.Server) (s
 	srv.VerificationService, srv.NoticeCodes = s.Verifications, k
 	// The console's look-up needs the same keyring, opened here once.
 	srv.PersonFinder = &lookup.Finder{People: s.People, Incidents: s.Incidents, Campaigns: s.Campaigns, Keys: k}
-	srv.InquiryOpener = k
+	srv.InquiryOpener, srv.ReplySealer = k, k
+	srv.PeopleImporter = &importer.Importer{People: s.People, Keyring: k}
 	srv.IncidentPageService = s.IncidentPages
 	// Every process of one install derives the same key, so that a form
 	// served by one is accepted by another and after a restart.
@@ -52,16 +55,17 @@ func (m *Main) startPublic(ctx context.Context, s *store, srv *bdhttp.Server) (s
 
 	in := &intake.Intake{Inquiries: s.Inquiries, Keyring: k, Logger: m.logger}
 	srv.InquiryIntake = in
-	receipts := &intake.Receipts{Inquiries: s.Inquiries, Organizations: s.Organizations, Keyring: k, Logger: m.logger, Now: m.Now}
-	receipts.Init()
-	in.Stored = receipts.Wake
+	mailer := &intake.Mailer{Store: inquiryMailStore{s.Inquiries, s.InquiryReplies}, Organizations: s.Organizations, Keyring: k, VerifyURL: m.verifyURL(), Logger: m.logger, Now: m.Now}
+	mailer.Init()
+	in.Stored = mailer.Wake
+	srv.ReplyStored = mailer.Wake
 	resender := &campaign.Resender{People: s.People, Campaigns: s.Campaigns, Keyring: k, Logger: m.logger, Now: m.Now}
 	resender.Init()
 	srv.NoticeResender = resender
 
 	var pool *smtp.Pool
 	if m.Config.SMTP == "" {
-		m.logger.Warn("no mail relay (--smtp is empty): inquiries are stored but their receipts wait, and \"am I affected?\" mails nothing")
+		m.logger.Warn("no mail relay (--smtp is empty): inquiries are stored but their receipts and replies wait, and \"am I affected?\" mails nothing")
 	} else if pool, err = m.smtpPool(publicConnections); err != nil {
 		return nil, err
 	}
@@ -75,10 +79,10 @@ func (m *Main) startPublic(ctx context.Context, s *store, srv *bdhttp.Server) (s
 				return
 			}
 			address, domain, _ := fromAddress(composer.From) // checked by NewMailComposer
-			receipts.Renderer, receipts.Messenger, receipts.Signer = composer.Renderer, pool, composer.Signer
-			receipts.From, receipts.ReturnPath, receipts.Domain = composer.From, address, domain
+			mailer.Renderer, mailer.Messenger, mailer.Signer = composer.Renderer, pool, composer.Signer
+			mailer.From, mailer.ReturnPath, mailer.Domain = composer.From, address, domain
 			resender.Composer, resender.Messenger = composer, pool
-			wg.Go(func() { receipts.Run(work) })
+			wg.Go(func() { mailer.Run(work) })
 			wg.Go(func() { resender.Run(work) })
 		})
 	}
@@ -90,6 +94,13 @@ func (m *Main) startPublic(ctx context.Context, s *store, srv *bdhttp.Server) (s
 			pool.Close()
 		}
 	}, nil
+}
+
+// inquiryMailStore is the store of the inquiries and of their replies,
+// which the mailer reads together.
+type inquiryMailStore struct {
+	breachdesk.InquiryService
+	breachdesk.InquiryReplyService
 }
 
 // waitForMail returns the composer of the mail the public pages send,
@@ -109,7 +120,7 @@ func (m *Main) waitForMail(ctx context.Context, s *store, k *keyring.Keyring) *c
 			return composer
 		}
 		if msg := err.Error(); msg != logged && ctx.Err() == nil {
-			m.logger.Warn("the public pages cannot mail yet: inquiries are stored and their receipts wait; \"am I affected?\" mails nothing",
+			m.logger.Warn("the public pages cannot mail yet: inquiries are stored and their receipts and replies wait; \"am I affected?\" mails nothing",
 				slog.String("reason", logReason(err)))
 			logged = msg
 		}

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
+	"mime/quotedprintable"
 	"net/http"
 	"net/http/cookiejar"
 	"net/mail"
@@ -287,9 +289,50 @@ func TestPublicPages(t *testing.T) {
 				t.Errorf("the receipt repeats the message, which anyone could have sent to this address")
 			}
 
+			// An agent answers it from the console, from a template; the
+			// answer is mailed, signed, in the same conversation.
+			c.mustRun("agent password 2026\n", "user", "add", "--login", "ali@example.com", "--name", "Ali Agent", "--role", "agent", "--password-stdin")
+			console := signIn(t, srv.URL(), "ali@example.com", "agent password 2026")
+			_, page, _ := fetch(t, console, "GET", srv.URL()+"/inquiries/"+ref+"?template=affected", nil)
+			draft := regexp.MustCompile(`(?s)<textarea id="body"[^>]*>(.*?)</textarea>`).FindStringSubmatch(page)
+			if draft == nil || !strings.Contains(draft[1], "among the data affected") {
+				t.Fatalf("the answer form holds no templated reply:\n%s", page)
+			}
+			answer := html.UnescapeString(draft[1]) + "\n\nYour card ending 4242 was not among them."
+			status, page, final := fetch(t, console, "POST", srv.URL()+"/inquiries/"+ref, url.Values{"csrf": {formToken(t, page)}, "action": {"answer"},
+				"template": {"affected"}, "body": {answer}})
+			if status != http.StatusOK || !strings.HasSuffix(final, "/inquiries/"+ref+"#replies") || !strings.Contains(page, "Your card ending 4242") {
+				t.Fatalf("answering: %d at %s:\n%s", status, final, page)
+			}
+			reply := awaitMessage(t, relay, person["email"], "Message-ID: <reply.")
+			if report, ok := smtpsink.VerifyDKIM(t, reply.Data, 1, map[string]string{"bd._domainkey.marketplace.example": record}); !ok {
+				t.Errorf("python3-dkim rejects the reply's signature: %s", report)
+			}
+			msg, err = mail.ReadMessage(bytes.NewReader(reply.Data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			text, _ := io.ReadAll(quotedprintable.NewReader(msg.Body))
+			words := strings.Join(strings.Fields(string(text)), " ")
+			for _, want := range []string{"Dear " + person["name"] + ",", "among the data affected", "Your card ending 4242 was not among them.", ref, "Marketplace SAS"} {
+				if !strings.Contains(words, want) {
+					t.Errorf("the reply lacks %q:\n%s", want, text)
+				}
+			}
+			if irt := msg.Header.Get("In-Reply-To"); irt == "" || irt != msg.Header.Get("References") || !bytes.Contains(receipt.Data, []byte("Message-ID: "+irt)) {
+				t.Errorf("the reply's In-Reply-To %q is not the receipt's Message-ID", irt)
+			}
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+				if _, page, _ := fetch(t, console, "GET", srv.URL()+"/inquiries/"+ref, nil); strings.Contains(page, "mailed 20") && strings.Contains(page, "answered") {
+					break
+				} else if time.Now().After(deadline) {
+					t.Fatalf("the inquiry's page does not show the reply mailed and the inquiry answered:\n%s", page)
+				}
+			}
+
 			if code, logs := stop(); code != ExitOK {
 				t.Fatalf("serve exit %d: %s", code, logs)
-			} else if strings.Contains(logs, person["email"]) || strings.Contains(logs, "nobody.here@example.org") {
+			} else if strings.Contains(logs, person["email"]) || strings.Contains(logs, "nobody.here@example.org") || strings.Contains(logs, "4242") {
 				t.Errorf("serve logged an address in plaintext:\n%s", logs)
 			}
 			stored, err := c.openStore().Inquiries.FindInquiryByReference(context.Background(), ref)
@@ -300,6 +343,14 @@ func TestPublicPages(t *testing.T) {
 				bytes.Contains(stored.Message, []byte("compensation")) {
 				t.Errorf("stored inquiry: notice %v, incident %v, receipt %v; want linked to notice %d, receipted, sealed",
 					stored.NoticeID, stored.IncidentID, stored.ReceiptSentAt, n.ID)
+			}
+			replies, err := c.openStore().InquiryReplies.FindInquiryReplies(context.Background(), stored.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(replies) != 1 || replies[0].SentAt == nil || replies[0].Author != "ali@example.com" || replies[0].Template != "affected" ||
+				bytes.Contains(replies[0].Body, []byte("4242")) || stored.Status != breachdesk.InquiryAnswered || stored.AssignedTo != "ali@example.com" {
+				t.Errorf("stored: inquiry %s assigned to %q, replies %+v; want answered by ali@example.com, one reply mailed, sealed", stored.Status, stored.AssignedTo, replies)
 			}
 		})
 	}

@@ -57,7 +57,7 @@ storing every inquiry handed in.`,
 			srv.AuditService = s.Audit
 			srv.APITokenService = s.Tokens
 			srv.StaffService = s.Staff
-			srv.InquiryService = s.Inquiries
+			srv.InquiryService, srv.InquiryReplyService = s.Inquiries, s.InquiryReplies
 			srv.TalkingPointsService = s.TalkingPoints
 			srv.CampaignService = s.Campaigns
 			srv.AssessmentService = s.Assessments

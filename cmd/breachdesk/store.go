@@ -31,8 +31,10 @@ type store struct {
 	Verifications breachdesk.VerificationService
 	IncidentPages breachdesk.IncidentPageService
 	Inquiries     breachdesk.InquiryService
-	Staff         breachdesk.StaffService
-	TalkingPoints breachdesk.TalkingPointsService
+	// InquiryReplies holds the staff's replies to inquiries.
+	InquiryReplies breachdesk.InquiryReplyService
+	Staff          breachdesk.StaffService
+	TalkingPoints  breachdesk.TalkingPointsService
 }
 
 func isPostgres(dsn string) bool {
@@ -57,21 +59,22 @@ func (m *Main) openStore(ctx context.Context) (*store, error) {
 			return nil, err
 		}
 		m.store = &store{backend: "PostgreSQL", Closer: db, Version: db.Version,
-			Organizations: postgres.NewOrganizationService(db),
-			Incidents:     postgres.NewIncidentService(db),
-			Events:        postgres.NewIncidentEventService(db),
-			Audit:         postgres.NewAuditService(db),
-			Tokens:        postgres.NewAPITokenService(db),
-			People:        postgres.NewAffectedPersonService(db),
-			DataKeys:      postgres.NewDataKeyService(db),
-			Assessments:   postgres.NewAssessmentService(db),
-			Reports:       postgres.NewRegulatorReportService(db),
-			Campaigns:     postgres.NewCampaignService(db),
-			Verifications: postgres.NewVerificationService(db),
-			IncidentPages: postgres.NewIncidentPageService(db),
-			Inquiries:     postgres.NewInquiryService(db),
-			Staff:         postgres.NewStaffService(db),
-			TalkingPoints: postgres.NewTalkingPointsService(db)}
+			Organizations:  postgres.NewOrganizationService(db),
+			Incidents:      postgres.NewIncidentService(db),
+			Events:         postgres.NewIncidentEventService(db),
+			Audit:          postgres.NewAuditService(db),
+			Tokens:         postgres.NewAPITokenService(db),
+			People:         postgres.NewAffectedPersonService(db),
+			DataKeys:       postgres.NewDataKeyService(db),
+			Assessments:    postgres.NewAssessmentService(db),
+			Reports:        postgres.NewRegulatorReportService(db),
+			Campaigns:      postgres.NewCampaignService(db),
+			Verifications:  postgres.NewVerificationService(db),
+			IncidentPages:  postgres.NewIncidentPageService(db),
+			Inquiries:      postgres.NewInquiryService(db),
+			InquiryReplies: postgres.NewInquiryService(db),
+			Staff:          postgres.NewStaffService(db),
+			TalkingPoints:  postgres.NewTalkingPointsService(db)}
 		return m.store, nil
 	}
 	db := sqlite.NewDB(sqlitePath(m.Config.DB))
@@ -80,21 +83,22 @@ func (m *Main) openStore(ctx context.Context) (*store, error) {
 		return nil, err
 	}
 	m.store = &store{backend: "SQLite", Closer: db, Version: db.Version,
-		Organizations: sqlite.NewOrganizationService(db),
-		Incidents:     sqlite.NewIncidentService(db),
-		Events:        sqlite.NewIncidentEventService(db),
-		Audit:         sqlite.NewAuditService(db),
-		Tokens:        sqlite.NewAPITokenService(db),
-		People:        sqlite.NewAffectedPersonService(db),
-		DataKeys:      sqlite.NewDataKeyService(db),
-		Assessments:   sqlite.NewAssessmentService(db),
-		Reports:       sqlite.NewRegulatorReportService(db),
-		Campaigns:     sqlite.NewCampaignService(db),
-		Verifications: sqlite.NewVerificationService(db),
-		IncidentPages: sqlite.NewIncidentPageService(db),
-		Inquiries:     sqlite.NewInquiryService(db),
-		Staff:         sqlite.NewStaffService(db),
-		TalkingPoints: sqlite.NewTalkingPointsService(db)}
+		Organizations:  sqlite.NewOrganizationService(db),
+		Incidents:      sqlite.NewIncidentService(db),
+		Events:         sqlite.NewIncidentEventService(db),
+		Audit:          sqlite.NewAuditService(db),
+		Tokens:         sqlite.NewAPITokenService(db),
+		People:         sqlite.NewAffectedPersonService(db),
+		DataKeys:       sqlite.NewDataKeyService(db),
+		Assessments:    sqlite.NewAssessmentService(db),
+		Reports:        sqlite.NewRegulatorReportService(db),
+		Campaigns:      sqlite.NewCampaignService(db),
+		Verifications:  sqlite.NewVerificationService(db),
+		IncidentPages:  sqlite.NewIncidentPageService(db),
+		Inquiries:      sqlite.NewInquiryService(db),
+		InquiryReplies: sqlite.NewInquiryService(db),
+		Staff:          sqlite.NewStaffService(db),
+		TalkingPoints:  sqlite.NewTalkingPointsService(db)}
 	return m.store, nil
 }
 

@@ -1,0 +1,145 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/breachdesk/breachdesk"
+	"github.com/jackc/pgx/v5"
+)
+
+// Ensure the service implements the interface.
+var _ breachdesk.InquiryReplyService = (*InquiryService)(nil)
+
+// pendingRepliesLimit is how many replies FindPendingReplies returns when
+// its caller names no limit: one batch of the mailer.
+const pendingRepliesLimit = 100
+
+// AnswerInquiry stores the reply to be mailed and marks its inquiry
+// answered in one transaction, with the audit entries of both.
+func (s *InquiryService) AnswerInquiry(ctx context.Context, reference string, reply *breachdesk.SealedInquiryReply) (*breachdesk.SealedInquiry, error) {
+	if err := reply.Validate(); err != nil {
+		return nil, err
+	}
+	tx, err := s.db.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(ctx)
+	q, err := answerInquiry(ctx, tx, reference, reply)
+	if err != nil {
+		return nil, fmt.Errorf("answer inquiry %s: %w", reference, err)
+	}
+	return q, tx.Commit(ctx)
+}
+
+// answerInquiry stores a checked reply and moves its inquiry to answered,
+// assigned to the reply's author when it was nobody's. An inquiry that
+// stays as it was (answered already, by whoever handles it) keeps its
+// updated_at and gets no update entry, as in updateInquiry.
+func answerInquiry(ctx context.Context, tx *Tx, reference string, reply *breachdesk.SealedInquiryReply) (*breachdesk.SealedInquiry, error) {
+	// The row lock makes answers to one inquiry take turns from here, so
+	// that only the first of two concurrent answers to an unassigned
+	// inquiry assigns it, and each audit entry's before is the row it
+	// replaced. updateInquiry takes the same lock again, which it holds.
+	q, err := findInquiryByReference(ctx, tx, reference, "FOR NO KEY UPDATE")
+	if err != nil {
+		return nil, err
+	}
+	reply.InquiryID, reply.Reference, reply.CreatedAt, reply.SentAt = q.ID, q.Reference, tx.now, nil
+	if err := tx.QueryRow(ctx, `
+		INSERT INTO inquiry_replies (inquiry_id, template, language, body, author, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		RETURNING id`,
+		reply.InquiryID, reply.Template, reply.Language, reply.Body, reply.Author, reply.CreatedAt).Scan(&reply.ID); err != nil {
+		return nil, FormatError(err)
+	}
+	// The digest covers the reply as stored, its body sealed.
+	if err := appendAudit(ctx, tx, breachdesk.AuditInquiryAnswer, "inquiry_reply", reply.ID, nil, reply); err != nil {
+		return nil, err
+	}
+	answered := breachdesk.InquiryAnswered
+	upd := breachdesk.InquiryUpdate{Status: &answered}
+	if q.AssignedTo == "" {
+		upd.AssignedTo = &reply.Author
+	}
+	return updateInquiry(ctx, tx, reference, upd)
+}
+
+// FindInquiryReplies returns the replies to an inquiry, oldest first.
+func (s *InquiryService) FindInquiryReplies(ctx context.Context, inquiryID int64) ([]*breachdesk.SealedInquiryReply, error) {
+	tx, err := s.db.BeginTx(ctx, readOnly)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(ctx)
+	replies, err := findInquiryReplies(ctx, tx, `WHERE r.inquiry_id = $1 ORDER BY r.id`, inquiryID)
+	if err != nil {
+		return nil, fmt.Errorf("find replies to inquiry %d: %w", inquiryID, err)
+	}
+	return replies, nil
+}
+
+// FindPendingReplies returns up to limit replies not mailed yet, oldest
+// first; pendingRepliesLimit when limit is not positive.
+func (s *InquiryService) FindPendingReplies(ctx context.Context, limit int) ([]*breachdesk.SealedInquiryReply, error) {
+	if limit <= 0 {
+		limit = pendingRepliesLimit
+	}
+	tx, err := s.db.BeginTx(ctx, readOnly)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback(ctx)
+	replies, err := findInquiryReplies(ctx, tx, `WHERE r.sent_at IS NULL ORDER BY r.id LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("find pending replies: %w", err)
+	}
+	return replies, nil
+}
+
+// MarkRepliesSent records when the replies were mailed, at the
+// transaction's time when at is zero. A reply marked already keeps its
+// first time, even when two mailers mark it at once: the second update
+// finds sent_at set once the first commits.
+func (s *InquiryService) MarkRepliesSent(ctx context.Context, ids []int64, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if at.IsZero() {
+		at = tx.now
+	}
+	if _, err := tx.Exec(ctx, `
+		UPDATE inquiry_replies SET sent_at = $1
+		WHERE id = ANY ($2) AND sent_at IS NULL`, at, ids); err != nil {
+		return fmt.Errorf("mark replies sent: %w", FormatError(err))
+	}
+	return tx.Commit(ctx)
+}
+
+// findInquiryReplies returns the replies the query tail selects, each with
+// its inquiry's reference.
+func findInquiryReplies(ctx context.Context, tx *Tx, tail string, args ...any) ([]*breachdesk.SealedInquiryReply, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT r.id, r.inquiry_id, q.reference, r.template, r.language, r.body, r.author, r.created_at, r.sent_at
+		FROM inquiry_replies r JOIN inquiries q ON q.id = r.inquiry_id `+tail, args...)
+	if err != nil {
+		return nil, FormatError(err)
+	}
+	replies, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*breachdesk.SealedInquiryReply, error) {
+		var r breachdesk.SealedInquiryReply
+		if err := row.Scan(&r.ID, &r.InquiryID, &r.Reference, &r.Template, &r.Language, &r.Body, &r.Author,
+			&r.CreatedAt, &r.SentAt); err != nil {
+			return nil, err
+		}
+		r.CreatedAt, r.SentAt = r.CreatedAt.UTC(), utc(r.SentAt)
+		return &r, nil
+	})
+	return replies, FormatError(err)
+}
