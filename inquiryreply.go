@@ -27,9 +27,12 @@ type InquiryReply struct {
 	// signature the mail adds.
 	Body string `json:"body"`
 	// Author is the login of the staff member who sent it.
-	Author    string     `json:"author"`
-	CreatedAt time.Time  `json:"created_at"`
-	SentAt    *time.Time `json:"sent_at,omitempty"`
+	Author    string    `json:"author"`
+	CreatedAt time.Time `json:"created_at"`
+	// SentAt is when the reply was handed to the mail relay, or refused
+	// by it for good; Refusal is then the relay's answer.
+	SentAt  *time.Time `json:"sent_at,omitempty"`
+	Refusal string     `json:"refusal,omitempty"`
 }
 
 // SealedInquiryReply is an InquiryReply as stored: its body sealed.
@@ -43,6 +46,7 @@ type SealedInquiryReply struct {
 	Author    string
 	CreatedAt time.Time
 	SentAt    *time.Time
+	Refusal   string
 }
 
 // Limits of a reply.
@@ -126,4 +130,10 @@ type InquiryReplyService interface {
 	// MarkRepliesSent records that replies were mailed at at; a reply
 	// marked already keeps its first time, and unknown IDs are ignored.
 	MarkRepliesSent(ctx context.Context, ids []int64, at time.Time) error
+
+	// MarkReplyRefused records that the mail relay refused a reply for
+	// good at at, with its answer (trimmed by TrimReply), so that the
+	// reply leaves the outbox and staff see it was not delivered. A reply
+	// marked already is left as it is.
+	MarkReplyRefused(ctx context.Context, id int64, at time.Time, refusal string) error
 }

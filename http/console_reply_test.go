@@ -62,6 +62,10 @@ func (f *fakeReplies) MarkRepliesSent(ctx context.Context, ids []int64, at time.
 	return nil
 }
 
+func (f *fakeReplies) MarkReplyRefused(ctx context.Context, id int64, at time.Time, refusal string) error {
+	return nil
+}
+
 // fakeSealer "seals" a reply's body by marking it, so that a test can
 // tell a body that went through it.
 type fakeSealer struct{}
@@ -75,7 +79,7 @@ func (fakeSealer) SealInquiryReply(r *breachdesk.InquiryReply) *breachdesk.Seale
 
 func (fakeSealer) OpenInquiryReply(s *breachdesk.SealedInquiryReply) (*breachdesk.InquiryReply, error) {
 	return &breachdesk.InquiryReply{ID: s.ID, InquiryID: s.InquiryID, Reference: s.Reference, Template: s.Template,
-		Language: s.Language, Body: strings.TrimPrefix(string(s.Body), fakeSealMark), Author: s.Author, CreatedAt: s.CreatedAt, SentAt: s.SentAt}, nil
+		Language: s.Language, Body: strings.TrimPrefix(string(s.Body), fakeSealMark), Author: s.Author, CreatedAt: s.CreatedAt, SentAt: s.SentAt, Refusal: s.Refusal}, nil
 }
 
 // TestInquiryAnswerForm checks the answer form: a templated reply in the
@@ -210,6 +214,11 @@ func TestInquiryAnswer(t *testing.T) {
 	b.replies.replies[0].SentAt = &sent
 	if page := b.do("GET", "/inquiries/Q-AAAA-1111", breachdesk.RoleAuditor, nil, true).Body.String(); !strings.Contains(page, "mailed 2026-11-21 12:31 UTC") || strings.Contains(page, "waiting to be mailed") {
 		t.Error("the page does not say the reply is mailed")
+	}
+	b.replies.replies[0].Refusal = "550 5.1.1 m***@example.com: no such user"
+	if page := b.do("GET", "/inquiries/Q-AAAA-1111", breachdesk.RoleAuditor, nil, true).Body.String(); !strings.Contains(page, `class="late">not delivered: the mail server refused it on 2026-11-21 12:31 UTC (550 5.1.1 m***@example.com: no such user)`) ||
+		strings.Contains(page, "mailed 2026") {
+		t.Errorf("the page does not say the reply was refused:\n%s", page)
 	}
 	if page := b.do("GET", "/inquiries/Q-BBBB-2222", breachdesk.RoleAuditor, nil, true).Body.String(); strings.Contains(page, "coinvolti") {
 		t.Error("one inquiry's page shows another's reply")

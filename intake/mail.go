@@ -26,6 +26,7 @@ type MailStore interface {
 	MarkInquiryReceipts(ctx context.Context, ids []int64, at time.Time) error
 	FindPendingReplies(ctx context.Context, limit int) ([]*breachdesk.SealedInquiryReply, error)
 	MarkRepliesSent(ctx context.Context, ids []int64, at time.Time) error
+	MarkReplyRefused(ctx context.Context, id int64, at time.Time, refusal string) error
 }
 
 // Mailer mails what the store holds for the people who wrote through the
@@ -103,20 +104,20 @@ func (m *Mailer) Run(ctx context.Context) error {
 	}
 }
 
-// handOver sends one message and says whether to go on with the next:
-// after a permanent refusal, which retrying will not change, yes; after
-// a temporary failure (the relay is unwell), no, the caller tries again
-// later from that message.
-func (m *Mailer) handOver(kind, reference string, send func() error) (next bool, err error) {
+// handOver sends one message. A temporary failure (the relay is unwell)
+// is returned as err: the caller stops and tries again later from that
+// message. A permanent refusal, which retrying will not change, is logged
+// and returned as refused.
+func (m *Mailer) handOver(kind, reference string, send func() error) (refused, err error) {
 	err = send()
 	if err != nil && smtp.IsTemporary(err) {
-		return false, err
+		return nil, err
 	}
 	if err != nil {
 		m.Logger.Warn("a mail about an inquiry was refused", slog.String("kind", kind),
 			slog.String("reference", reference), slog.String("reply", breachdesk.TrimReply(err.Error())))
 	}
-	return true, nil
+	return err, nil
 }
 
 // sendReceipts sends up to mailBatch receipts and returns how many.
@@ -138,8 +139,8 @@ func (m *Mailer) sendReceipts(ctx context.Context) (int, error) {
 			sendErr = err
 			break
 		}
-		next, err := m.handOver("receipt", s.Reference, func() error { return m.sendReceipt(ctx, org, q) })
-		if !next {
+		// A receipt refused for good is done with: the inquiry is there.
+		if _, err := m.handOver("receipt", s.Reference, func() error { return m.sendReceipt(ctx, org, q) }); err != nil {
 			sendErr = err
 			break
 		}
@@ -165,7 +166,8 @@ func (m *Mailer) sendReceipt(ctx context.Context, org *breachdesk.Organization, 
 		Extra: [][2]string{{"X-Breachdesk-Reference", q.Reference}, {"Auto-Submitted", "auto-replied"}}})
 }
 
-// sendReplies sends up to mailBatch replies and returns how many.
+// sendReplies sends up to mailBatch replies and returns how many it is
+// done with: sent, or refused for good.
 func (m *Mailer) sendReplies(ctx context.Context) (int, error) {
 	pending, err := m.Store.FindPendingReplies(ctx, mailBatch)
 	if err != nil || len(pending) == 0 {
@@ -176,6 +178,7 @@ func (m *Mailer) sendReplies(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	var done []int64
+	var refusals int
 	var sendErr error
 	for _, s := range pending {
 		reply, q, err := m.openReply(ctx, s)
@@ -184,19 +187,28 @@ func (m *Mailer) sendReplies(ctx context.Context) (int, error) {
 			sendErr = err
 			break
 		}
-		next, err := m.handOver("reply", s.Reference, func() error { return m.sendReply(ctx, org, q, reply) })
-		if !next {
+		refused, err := m.handOver("reply", s.Reference, func() error { return m.sendReply(ctx, org, q, reply) })
+		if err != nil {
 			sendErr = err
 			break
+		}
+		if refused != nil {
+			// The staff must see that the person did not get the answer.
+			if err := m.Store.MarkReplyRefused(context.WithoutCancel(ctx), s.ID, m.Now(), breachdesk.TrimReply(refused.Error())); err != nil {
+				sendErr = err
+				break
+			}
+			refusals++
+			continue
 		}
 		done = append(done, s.ID)
 	}
 	if len(done) > 0 {
 		if err := m.Store.MarkRepliesSent(context.WithoutCancel(ctx), done, m.Now()); err != nil {
-			return 0, err
+			return refusals, err
 		}
 	}
-	return len(done), sendErr
+	return len(done) + refusals, sendErr
 }
 
 // openReply opens a reply and the inquiry it answers.

@@ -424,7 +424,7 @@ func (k *Keyring) SealInquiryReply(r *breachdesk.InquiryReply) *breachdesk.Seale
 	return &breachdesk.SealedInquiryReply{
 		ID: r.ID, InquiryID: r.InquiryID, Reference: r.Reference, Template: r.Template, Language: r.Language,
 		Body:   k.Seal("body", replyAAD(r.Reference), r.Body),
-		Author: r.Author, CreatedAt: r.CreatedAt, SentAt: r.SentAt,
+		Author: r.Author, CreatedAt: r.CreatedAt, SentAt: r.SentAt, Refusal: r.Refusal,
 	}
 }
 
@@ -436,6 +436,6 @@ func (k *Keyring) OpenInquiryReply(s *breachdesk.SealedInquiryReply) (*breachdes
 	}
 	return &breachdesk.InquiryReply{
 		ID: s.ID, InquiryID: s.InquiryID, Reference: s.Reference, Template: s.Template, Language: s.Language,
-		Body: body, Author: s.Author, CreatedAt: s.CreatedAt, SentAt: s.SentAt,
+		Body: body, Author: s.Author, CreatedAt: s.CreatedAt, SentAt: s.SentAt, Refusal: s.Refusal,
 	}, nil
 }

@@ -123,11 +123,30 @@ func (s *InquiryService) MarkRepliesSent(ctx context.Context, ids []int64, at ti
 	return tx.Commit(ctx)
 }
 
+// MarkReplyRefused records that the relay refused a reply for good, with
+// its answer, at the transaction's time when at is zero: the reply leaves
+// the outbox. A reply marked already is left as it is.
+func (s *InquiryService) MarkReplyRefused(ctx context.Context, id int64, at time.Time, refusal string) error {
+	tx, err := s.db.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	if at.IsZero() {
+		at = tx.now
+	}
+	if _, err := tx.Exec(ctx, `UPDATE inquiry_replies SET sent_at = $1, refusal = $2 WHERE id = $3 AND sent_at IS NULL`,
+		at, breachdesk.TrimReply(refusal), id); err != nil {
+		return fmt.Errorf("mark reply %d refused: %w", id, FormatError(err))
+	}
+	return tx.Commit(ctx)
+}
+
 // findInquiryReplies returns the replies the query tail selects, each with
 // its inquiry's reference.
 func findInquiryReplies(ctx context.Context, tx *Tx, tail string, args ...any) ([]*breachdesk.SealedInquiryReply, error) {
 	rows, err := tx.Query(ctx, `
-		SELECT r.id, r.inquiry_id, q.reference, r.template, r.language, r.body, r.author, r.created_at, r.sent_at
+		SELECT r.id, r.inquiry_id, q.reference, r.template, r.language, r.body, r.author, r.created_at, r.sent_at, r.refusal
 		FROM inquiry_replies r JOIN inquiries q ON q.id = r.inquiry_id `+tail, args...)
 	if err != nil {
 		return nil, FormatError(err)
@@ -135,7 +154,7 @@ func findInquiryReplies(ctx context.Context, tx *Tx, tail string, args ...any) (
 	replies, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*breachdesk.SealedInquiryReply, error) {
 		var r breachdesk.SealedInquiryReply
 		if err := row.Scan(&r.ID, &r.InquiryID, &r.Reference, &r.Template, &r.Language, &r.Body, &r.Author,
-			&r.CreatedAt, &r.SentAt); err != nil {
+			&r.CreatedAt, &r.SentAt, &r.Refusal); err != nil {
 			return nil, err
 		}
 		r.CreatedAt, r.SentAt = r.CreatedAt.UTC(), utc(r.SentAt)

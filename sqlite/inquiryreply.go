@@ -123,11 +123,30 @@ func (s *InquiryService) MarkRepliesSent(ctx context.Context, ids []int64, at ti
 	return tx.Commit()
 }
 
+// MarkReplyRefused records that the relay refused a reply for good, with
+// its answer, at the transaction's time when at is zero: the reply leaves
+// the outbox. A reply marked already is left as it is.
+func (s *InquiryService) MarkReplyRefused(ctx context.Context, id int64, at time.Time, refusal string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if at.IsZero() {
+		at = tx.now
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE inquiry_replies SET sent_at = ?, refusal = ? WHERE id = ? AND sent_at IS NULL`,
+		formatTime(at), breachdesk.TrimReply(refusal), id); err != nil {
+		return fmt.Errorf("mark reply %d refused: %w", id, FormatError(err))
+	}
+	return tx.Commit()
+}
+
 // findInquiryReplies returns the replies the query tail selects, each with
 // its inquiry's reference.
 func findInquiryReplies(ctx context.Context, tx *Tx, tail string, args ...any) ([]*breachdesk.SealedInquiryReply, error) {
 	rows, err := tx.QueryContext(ctx, `
-		SELECT r.id, r.inquiry_id, q.reference, r.template, r.language, r.body, r.author, r.created_at, r.sent_at
+		SELECT r.id, r.inquiry_id, q.reference, r.template, r.language, r.body, r.author, r.created_at, r.sent_at, r.refusal
 		FROM inquiry_replies r JOIN inquiries q ON q.id = r.inquiry_id `+tail, args...)
 	if err != nil {
 		return nil, FormatError(err)
@@ -137,7 +156,7 @@ func findInquiryReplies(ctx context.Context, tx *Tx, tail string, args ...any) (
 	for rows.Next() {
 		var r breachdesk.SealedInquiryReply
 		if err := rows.Scan(&r.ID, &r.InquiryID, &r.Reference, &r.Template, &r.Language, &r.Body, &r.Author,
-			requiredTime{&r.CreatedAt}, timeColumn{&r.SentAt}); err != nil {
+			requiredTime{&r.CreatedAt}, timeColumn{&r.SentAt}, &r.Refusal); err != nil {
 			return nil, err
 		}
 		replies = append(replies, &r)

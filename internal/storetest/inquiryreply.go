@@ -426,6 +426,45 @@ func testInquiryReplies(t *testing.T, open OpenFunc) {
 		})
 	})
 
+	t.Run("Refused", func(t *testing.T) {
+		// A reply the relay refused for good leaves the outbox with the
+		// relay's answer, masked; a reply marked already stays as it is.
+		clock, s, q, _ := setup(t)
+		refused, mailed := newReply("refused", "dana@example.com"), newReply("mailed", "dana@example.com")
+		answer(t, s, q.Reference, refused)
+		answer(t, s, q.Reference, mailed)
+		sentAt := clock.T.Add(time.Minute)
+		if err := s.InquiryReplies.MarkRepliesSent(ctx, []int64{mailed.ID}, sentAt); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.InquiryReplies.MarkReplyRefused(context.Background(), refused.ID, sentAt, "550 no"); err == nil {
+			t.Fatal("MarkReplyRefused() without an actor succeeded")
+		}
+		at := sentAt.Add(time.Minute)
+		const answer = "550 5.1.1 <zoe.laurent@example.com>: Recipient address rejected"
+		for _, id := range []int64{refused.ID, mailed.ID, 999_999} {
+			if err := s.InquiryReplies.MarkReplyRefused(ctx, id, at, answer); err != nil {
+				t.Fatalf("MarkReplyRefused(%d) = %v", id, err)
+			}
+		}
+		if err := s.InquiryReplies.MarkReplyRefused(ctx, refused.ID, at.Add(time.Hour), "552 later"); err != nil {
+			t.Fatal(err)
+		}
+		if got := pending(t, s, 0); len(got) != 0 {
+			t.Fatalf("FindPendingReplies() = %v, want none", bodies(got))
+		}
+		got := replies(t, s, q.ID)
+		wantRefused, wantMailed := *refused, *mailed
+		wantRefused.SentAt, wantRefused.Refusal = &at, breachdesk.TrimReply(answer)
+		wantMailed.SentAt = &sentAt
+		if diff := cmp.Diff([]*breachdesk.SealedInquiryReply{&wantRefused, &wantMailed}, got); diff != "" {
+			t.Fatalf("FindInquiryReplies() mismatch (-want +got):\n%s", diff)
+		}
+		if strings.Contains(got[0].Refusal, "zoe.laurent@") {
+			t.Errorf("the refusal is stored with the address in full: %q", got[0].Refusal)
+		}
+	})
+
 	t.Run("OKConcurrent", func(t *testing.T) {
 		// Every answer is stored, and the inquiry is assigned to the author
 		// of the first and changed once, however many answer at once.

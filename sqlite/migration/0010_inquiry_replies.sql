@@ -1,6 +1,7 @@
 -- The staff's replies to inquiries, and the outbox they are mailed from: a
 -- reply is stored in the same transaction as its inquiry's status
--- "answered", and sent_at is set once the mailer has handed it over. body
+-- "answered", and sent_at is set once the mailer has handed it over, or
+-- the relay refused it for good: refusal is then the relay's answer. body
 -- is sealed (AES-256-GCM), bound to the inquiry's reference; template names
 -- the templated reply it started from, '' for none; author is the login of
 -- the staff member who wrote it. ids are never reused, so that a mailer
@@ -13,7 +14,8 @@ CREATE TABLE inquiry_replies (
 	body       BLOB NOT NULL,
 	author     TEXT NOT NULL,
 	created_at TEXT NOT NULL,
-	sent_at    TEXT
+	sent_at    TEXT,
+	refusal    TEXT NOT NULL DEFAULT ''
 );
 -- An inquiry's conversation, oldest first.
 CREATE INDEX inquiry_replies_inquiry_idx ON inquiry_replies (inquiry_id, id);
