@@ -179,4 +179,3 @@ func TestMailerStopsOnKeyProblem(t *testing.T) {
 		t.Errorf("tried %v, sent %v, refused %v; want nothing", rl.tried, store.sent, store.refused)
 	}
 }
-
