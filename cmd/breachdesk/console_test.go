@@ -24,18 +24,22 @@ aware_at: 2026-11-21T16:00:00Z
 `
 
 // setupConsole makes an incident and two accounts, a DPO in English and an
-// agent in French, with known passwords, and serves the console. It
-// returns the console's address and the public pages'.
-func setupConsole(t *testing.T, c *cli) (string, string) {
+// agent in French, with known passwords, imports the incident's people
+// with the CLI unless the test imports them itself, and serves the
+// console with serveArgs. It returns the console's address and the
+// public pages'.
+func setupConsole(t *testing.T, c *cli, importPeople bool, serveArgs ...string) (string, string) {
 	t.Helper()
 	c.now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	id := strings.TrimSpace(c.mustRun(consoleIncident, "incident", "create", "-f", "-"))
-	c.mustRun("", append(c.keyArgs(), "subjects", "import", id, c.file("people.csv", knownPeople))...)
+	if importPeople {
+		c.mustRun("", append(c.keyArgs(), "subjects", "import", id, c.file("people.csv", knownPeople))...)
+	}
 	c.mustRun("correct horse battery staple\n", "user", "add", "--login", "dana@example.com", "--name", "Dana Prot",
 		"--role", "dpo", "--password-stdin")
 	c.mustRun("agent password 2026\n", "user", "add", "--login", "ali@example.com", "--name", "Ali Agent",
 		"--role", "agent", "--language", "fr", "--password-stdin")
-	srv, _ := c.serve()
+	srv, _ := c.serve(serveArgs...)
 	return srv.URL(), srv.PublicURL()
 }
 
@@ -45,7 +49,7 @@ func setupConsole(t *testing.T, c *cli) (string, string) {
 func TestConsoleSignIn(t *testing.T) {
 	for name, c := range backends(t) {
 		t.Run(name, func(t *testing.T) {
-			base, _ := setupConsole(t, c)
+			base, _ := setupConsole(t, c, true)
 			client := newPublicClient(t, base).http
 			status, body, final := fetch(t, client, "GET", base+"/", nil)
 			if status != http.StatusOK || !strings.HasPrefix(final, base+"/sign-in") {
@@ -105,10 +109,11 @@ func TestConsoleInBrowser(t *testing.T) {
 	browsertest.Require(t)
 	c := backends(t)["SQLite"]
 	smtpsink.Require(t)
-	base, public := setupConsole(t, c)
-	// The people are notified, through smtp-sink, while the console runs.
+	// The people are notified, and the inquiries answered, through
+	// smtp-sink, while the console runs.
 	sink := smtpsink.Start(t)
 	c.mustRun("", "org", "set", "--name", "Marketplace SAS", "--country", "FR", "--dpo-email", "dpo@marketplace.example")
+	base, public := setupConsole(t, c, false, "--smtp", sink.URL(), "--mail-from", mailFrom)
 	b := browsertest.New(t)
 	check, expect := pageChecks(t, b, screenshots(t))
 	signIn := func(login, pw string) int {
@@ -134,6 +139,23 @@ func TestConsoleInBrowser(t *testing.T) {
 	expect("h1", "Dashboard")
 	expect("table.incidents", "Customer database copied")
 	check("console-dashboard")
+
+	// The DPO imports the affected people, from the file the engineers
+	// extracted: the good rows go in, the bad one is listed with its line.
+	b.Open(t, base+"/incidents/1")
+	if status := b.Submit(t, `a[href="/incidents/1/people"]`); status != http.StatusOK {
+		t.Fatalf("the import page: %d", status)
+	}
+	b.Upload(t, "#file", c.file("people.csv", knownPeople))
+	if status := b.Submit(t, "main form button[type=submit]"); status != http.StatusOK {
+		t.Fatalf("import: %d", status)
+	}
+	expect(".notice", "Read 3 rows: 2 people imported, 0 already imported, 1 rejected.")
+	expect("table", "K3")
+	check("console-import")
+	if strings.Contains(b.Text(t, "main"), "not an address") {
+		t.Error("the import's result shows a rejected row's value")
+	}
 
 	// The DPO notifies the people: a campaign made and started in the
 	// console, sent by a sender process, followed live on its page.
@@ -237,7 +259,36 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("assign: %d", status)
 	}
 	expect("dl.facts", "dana@example.com")
+	// The DPO checks the sender, then answers from a template, in the
+	// language the person wrote in; the answer is mailed.
+	if status := b.Submit(t, `a[href="/lookup?inquiry=`+ref+`"]`); status != http.StatusOK {
+		t.Fatalf("look the sender up: %d", status)
+	}
+	expect("article.match", "Customer database copied")
+	b.Open(t, base+"/inquiries/"+ref)
+	b.SetAttribute(t, `#template option[value="data_request_done"]`, "selected", "")
+	if status := b.Submit(t, `form.filters button`); status != http.StatusOK {
+		t.Fatalf("use the template: %d", status)
+	}
+	b.Fill(t, "#body", "We have erased your account and every personal data we held about you, except the record of this request.\n\n"+
+		"If you are not satisfied with our answer, please tell us. You also have the right to lodge a complaint with a data protection authority.")
 	check("console-inquiry")
+	if status := b.Submit(t, `button[value="answer"]`); status != http.StatusOK {
+		t.Fatalf("answer: %d", status)
+	}
+	expect("article.reply", "We have erased your account")
+	reply := awaitMessage(t, sink, "zebulon.quixotic@example.org", "Message-ID: <reply.")
+	if !bytes.Contains(reply.Data, []byte(ref)) || !bytes.Contains(reply.Data, []byte("We have erased your account")) {
+		t.Errorf("the reply mailed lacks the reference or the answer:\n%s", reply.Data)
+	}
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(b.Text(t, "article.reply .meta"), "mailed"); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the reply still reads %q", b.Text(t, "article.reply .meta"))
+		}
+		b.Open(t, base+"/inquiries/"+ref)
+	}
+	expect("dl.facts", "answered")
+	check("console-inquiry-answered")
 
 	if status := b.Submit(t, "form.account button"); status != http.StatusOK {
 		t.Fatalf("sign out: %d", status)

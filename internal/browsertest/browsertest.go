@@ -182,6 +182,16 @@ func (b *Browser) Fill(tb testing.TB, selector, value string) {
 	}
 }
 
+// Upload chooses the file at path in the file input that the CSS
+// selector matches, as a person picking it would; the form's submission
+// then sends it.
+func (b *Browser) Upload(tb testing.TB, selector, path string) {
+	tb.Helper()
+	if _, err := run(b, chromedp.SetUploadFiles(chromedp.CSS(selector), []string{path})); err != nil {
+		tb.Fatalf("browsertest: upload %s with %s: %v", path, selector, err)
+	}
+}
+
 // Submit clicks the element that the CSS selector matches, normally a
 // form's submit button, waits for the page that the submission loads and
 // returns its HTTP status. Clicking, rather than calling form.submit(),

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"image/png"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -79,6 +80,19 @@ func server(t *testing.T) *httptest.Server {
 		page(`<!doctype html><html lang="en"><head><title>Result</title></head><body><main><h1>Result</h1>`+
 			`<p id="result">Checked `+code+`</p></main></body></html>`)(w, r)
 	})
+	mux.Handle("GET /upload", page(`<!doctype html><html lang="en"><head><title>Upload</title></head><body><main><h1>Upload</h1>`+
+		`<form method="post" action="/upload" enctype="multipart/form-data"><label for="file">File</label>`+
+		`<input id="file" name="file" type="file"><button type="submit">Send</button></form></main></body></html>`))
+	mux.HandleFunc("POST /upload", func(w http.ResponseWriter, r *http.Request) {
+		f, h, err := r.FormFile("file")
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		data, _ := io.ReadAll(f)
+		page(`<!doctype html><html lang="en"><head><title>Result</title></head><body><main><h1>Result</h1>`+
+			`<p id="result">`+html.EscapeString(h.Filename)+`: `+html.EscapeString(string(data))+`</p></main></body></html>`)(w, r)
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
@@ -136,6 +150,21 @@ func TestBrowser(t *testing.T) {
 			if !strings.Contains(msg, want) {
 				t.Errorf("RequireAccessible() error = %q, want it to contain %q", msg, want)
 			}
+		}
+	})
+
+	t.Run("UploadRoundTrip", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "people.csv")
+		if err := os.WriteFile(path, []byte("external_id\nK1\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		b.Open(t, srv.URL+"/upload")
+		b.Upload(t, "#file", path)
+		if got, want := b.Submit(t, "button[type=submit]"), http.StatusOK; got != want {
+			t.Fatalf("Submit() = %d, want %d", got, want)
+		}
+		if got, want := b.Text(t, "#result"), "people.csv: external_id K1"; got != want {
+			t.Errorf("Text(#result) = %q, want %q", got, want)
 		}
 	})
 
