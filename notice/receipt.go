@@ -24,7 +24,8 @@ func (r *Renderer) Receipt(d *ReceiptData) *Message {
 	c := r.langs[lang]
 	org := oneLine(d.Organization.Name)
 	greet := c.T("greeting.none")
-	if name := oneLine(q.Name); name != "" {
+	// The name is what a stranger typed in the public form.
+	if name := oneLine(plainText(q.Name)); name != "" {
 		greet = c.F("greeting.name", "name", name)
 	}
 	var b strings.Builder

@@ -309,6 +309,16 @@ func TestConsoleInBrowser(t *testing.T) {
 	expect("article.match", "Z*** Q***")
 	expect("article.match .script", "Nous ne demandons jamais de mot de passe.")
 	check("console-lookup-fr")
+	// The agent takes up the conversation: the person wrote in English,
+	// the template says in French what it says in English.
+	b.Open(t, base+"/inquiries/"+ref+"?template=genuine")
+	expect("dl.facts", "Z*** Q***")
+	expect("#answer", "Répondre")
+	expect("details summary", "Ce que dit le modèle, en français")
+	if text := b.Text(t, "main"); strings.Contains(text, "Zebulon") || strings.Contains(text, "zebulon.quixotic@") {
+		t.Error("the agent sees the sender's name or address in full")
+	}
+	check("console-inquiry-agent-fr")
 	if status := b.Open(t, base+"/audit"); status != http.StatusForbidden {
 		t.Fatalf("the agent opened the audit log: %d", status)
 	}
