@@ -2,6 +2,7 @@ package breachdesk
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -127,6 +128,27 @@ type ObligationStatus struct {
 	Note         string     `json:"note,omitempty"`
 	Actor        string     `json:"actor"`
 	CreatedAt    time.Time  `json:"created_at"`
+}
+
+// ClockRules lists the rules whose obligation is the notification to the
+// supervisory authority that the 72-hour clock (NotificationWindow)
+// counts down to: GDPR and UK GDPR Art. 33(1).
+func ClockRules() []string { return []string{"eu-gdpr-33", "gb-ukgdpr-33"} }
+
+// AuthorityNotifiedEvent returns the event that marking the obligation
+// done records on inc's timeline, so that the 72-hour clock stops: an
+// authority_notified event at the time it was done. It returns nil when
+// s does not stop the clock: s is not done, its obligation is not of one
+// of ClockRules (an obligation's ID is its rule's, with "/" and a
+// jurisdiction when the rule fans out), or inc's authority is notified
+// already.
+func (s *ObligationStatus) AuthorityNotifiedEvent(inc *Incident) *IncidentEvent {
+	rule, _, _ := strings.Cut(s.ObligationID, "/")
+	if s.Status != ObligationDone || s.At == nil || inc.AuthorityNotifiedAt != nil || !slices.Contains(ClockRules(), rule) {
+		return nil
+	}
+	return &IncidentEvent{IncidentID: inc.ID, Kind: EventAuthorityNotified, At: *s.At,
+		Note: fmt.Sprintf("Obligation %s marked done.", s.ObligationID)}
 }
 
 // Validate returns an invalid error naming the field that is wrong.

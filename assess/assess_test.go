@@ -115,3 +115,30 @@ func TestRuleFamilies(t *testing.T) {
 		}
 	}
 }
+
+// TestClockRulesAreArt33 checks that the rules whose obligation done stops
+// the 72-hour clock are, in the built-in rules, notifications to an
+// authority under an Art. 33, and that they are all there.
+func TestClockRulesAreArt33(t *testing.T) {
+	set, err := rules.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]bool{}
+	for _, f := range set.Files {
+		for _, r := range f.Rules {
+			if !slices.Contains(breachdesk.ClockRules(), r.ID) {
+				continue
+			}
+			found[r.ID] = true
+			if r.Recipient != "authority" || !strings.Contains(r.Law, "33") {
+				t.Errorf("rule %s (%s, to %s) is not a notification to the authority under Art. 33", r.ID, r.Law, r.Recipient)
+			}
+		}
+	}
+	for _, id := range breachdesk.ClockRules() {
+		if !found[id] {
+			t.Errorf("no built-in rule %s", id)
+		}
+	}
+}

@@ -92,6 +92,7 @@ func TestConformance(t *testing.T) {
 			Inquiries:        postgres.NewInquiryService(db),
 			Staff:            postgres.NewStaffService(db),
 			TalkingPoints:    postgres.NewTalkingPointsService(db),
+			Assessments:      postgres.NewAssessmentService(db),
 			InquiryReplies:   postgres.NewInquiryService(db),
 			Exec: func(t *testing.T, query string) error {
 				ctx := context.Background()

@@ -86,7 +86,8 @@ func (s *AssessmentService) SetObligationStatus(ctx context.Context, st *breachd
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := findIncidentByID(ctx, tx, st.IncidentID); err != nil {
+	inc, err := findIncidentByID(ctx, tx, st.IncidentID)
+	if err != nil {
 		return fmt.Errorf("set obligation status: %w", err)
 	}
 	st.Actor, st.CreatedAt = tx.actor, tx.now
@@ -105,6 +106,15 @@ func (s *AssessmentService) SetObligationStatus(ctx context.Context, st *breachd
 	}
 	if err := appendAudit(ctx, tx, breachdesk.AuditObligationStatus, "incident", st.IncidentID, nil, st); err != nil {
 		return err
+	}
+	if e := st.AuthorityNotifiedEvent(inc); e != nil {
+		// Art. 33 done is the authority notified: the clock stops with it.
+		if err := insertEvent(ctx, tx, e); err != nil {
+			return err
+		}
+		if err := appendAudit(ctx, tx, breachdesk.AuditEventCreate, "incident", e.IncidentID, nil, e); err != nil {
+			return err
+		}
 	}
 	return tx.Commit()
 }

@@ -59,6 +59,7 @@ func TestConformance(t *testing.T) {
 			Inquiries:        sqlite.NewInquiryService(db),
 			Staff:            sqlite.NewStaffService(db),
 			TalkingPoints:    sqlite.NewTalkingPointsService(db),
+			Assessments:      sqlite.NewAssessmentService(db),
 			InquiryReplies:   sqlite.NewInquiryService(db),
 			Exec: func(t *testing.T, query string) error {
 				raw, err := sql.Open("sqlite3", db.Path)

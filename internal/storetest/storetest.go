@@ -35,6 +35,7 @@ type Store struct {
 	Inquiries        breachdesk.InquiryService
 	Staff            breachdesk.StaffService
 	TalkingPoints    breachdesk.TalkingPointsService
+	Assessments      breachdesk.AssessmentService
 	InquiryReplies   breachdesk.InquiryReplyService
 
 	// Exec runs query, which takes no arguments, directly on the database,
@@ -85,6 +86,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("Staff", func(t *testing.T) { t.Parallel(); testStaff(t, open) })
 	t.Run("TalkingPoints", func(t *testing.T) { t.Parallel(); testTalkingPoints(t, open) })
 	t.Run("UpdateInquiry", func(t *testing.T) { t.Parallel(); testUpdateInquiry(t, open) })
+	t.Run("ObligationStatus", func(t *testing.T) { t.Parallel(); testObligationStatus(t, open) })
 	t.Run("InquiryReplies", func(t *testing.T) { t.Parallel(); testInquiryReplies(t, open) })
 }
 
