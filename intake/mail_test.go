@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,12 +69,15 @@ func (s *replyStore) MarkReplyRefused(_ context.Context, id int64, at time.Time,
 // relay answers each recipient as its table says, nil by default, and
 // keeps what it accepted.
 type relay struct {
+	mu       sync.Mutex
 	answers  map[string]error
 	accepted [][]byte
 	tried    []string
 }
 
 func (r *relay) Send(_ context.Context, from, to string, msg []byte) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.tried = append(r.tried, to)
 	if err := r.answers[to]; err != nil {
 		return err
@@ -116,7 +120,12 @@ func TestMailerReplies(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { m.Run(ctx); close(done) }()
-	for deadline := time.Now().Add(5 * time.Second); len(rl.tried) < 3 && time.Now().Before(deadline); {
+	tried := func() int {
+		rl.mu.Lock()
+		defer rl.mu.Unlock()
+		return len(rl.tried)
+	}
+	for deadline := time.Now().Add(5 * time.Second); tried() < 4 && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
 	cancel()
