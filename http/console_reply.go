@@ -60,22 +60,30 @@ func (s *Server) inquiryPage(r *http.Request, p *consolePage, row *inquiryRow, t
 		}
 		v.Replies = append(v.Replies, reply)
 	}
-	if !p.User.Role.Can(breachdesk.PermInquiriesManage) {
-		return v, nil
+	v.Answer, err = s.answerForm(r, p, row, template)
+	return v, err
+}
+
+// answerForm returns the form that answers row's inquiry, filled with the
+// template chosen, or nil for a user who may not answer or when the
+// services of replies are not set up.
+func (s *Server) answerForm(r *http.Request, p *consolePage, row *inquiryRow, template string) (*answerForm, error) {
+	if s.InquiryReplyService == nil || s.ReplySealer == nil || !p.User.Role.Can(breachdesk.PermInquiriesManage) {
+		return nil, nil
 	}
 	lang, err := s.replyLanguage(r, row.Inquiry)
 	if err != nil {
 		return nil, err
 	}
-	v.Answer = &answerForm{Templates: notice.ReplyTemplates(), Language: lang}
-	if slices.Contains(v.Answer.Templates, template) {
-		v.Answer.Template = template
-		v.Answer.Body, _, _ = s.consoleSite.notices.ReplyTemplate(lang, template)
+	form := &answerForm{Templates: notice.ReplyTemplates(), Language: lang}
+	if slices.Contains(form.Templates, template) {
+		form.Template = template
+		form.Body, _, _ = s.consoleSite.notices.ReplyTemplate(lang, template)
 		if meaning, mlang, _ := s.consoleSite.notices.ReplyTemplate(p.Lang, template); mlang != lang {
-			v.Answer.Meaning = meaning
+			form.Meaning = meaning
 		}
 	}
-	return v, nil
+	return form, nil
 }
 
 // replyLanguage is the language a reply to q is written in: the
@@ -115,12 +123,11 @@ func (s *Server) handleInquiryPage(w http.ResponseWriter, r *http.Request, p *co
 // and marks the inquiry answered; a wrong answer shows the form again
 // with what is wrong.
 func (s *Server) answerInquiry(w http.ResponseWriter, r *http.Request, p *consolePage, row *inquiryRow) {
-	v, err := s.inquiryPage(r, p, row, "")
+	form, err := s.answerForm(r, p, row, "")
 	if err != nil {
 		s.consoleFailed(w, r, p, "answer inquiry", err)
 		return
 	}
-	form := v.Answer
 	if form == nil { // the services of replies are not set up
 		s.renderConsoleError(w, r, p, http.StatusNotFound, consoleNotFound)
 		return
@@ -135,7 +142,13 @@ func (s *Server) answerInquiry(w http.ResponseWriter, r *http.Request, p *consol
 		s.consoleFailed(w, r, p, "answer inquiry", err) // nothing the user typed
 		return
 	} else if err != nil {
-		form.Template, form.Body, form.Problem = reply.Template, reply.Body, "replies.invalid_body"
+		// The page again, with its replies, and the answer as typed.
+		v, err := s.inquiryPage(r, p, row, "")
+		if err != nil {
+			s.consoleFailed(w, r, p, "answer inquiry", err)
+			return
+		}
+		v.Answer.Template, v.Answer.Body, v.Answer.Problem = reply.Template, reply.Body, "replies.invalid_body"
 		s.renderConsole(w, r, p, http.StatusUnprocessableEntity, "inquiry", v)
 		return
 	}
