@@ -103,10 +103,7 @@ func (s *Server) handlePeopleImport(w http.ResponseWriter, r *http.Request, p *c
 		return
 	}
 	if format != importer.FormatCSV && format != importer.FormatJSONL {
-		format = importer.FormatCSV
-		if ext := strings.ToLower(path.Ext(v.File)); ext == ".jsonl" || ext == ".ndjson" {
-			format = importer.FormatJSONL
-		}
+		format = importer.FormatOf(v.File)
 	}
 	var rejects bytes.Buffer
 	sum, err := s.PeopleImporter.Import(r.Context(), inc.Incident.ID, v.File, bufio.NewReaderSize(file, 1<<20), format,

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -30,6 +31,16 @@ const (
 	FormatCSV   = "csv"
 	FormatJSONL = "jsonl"
 )
+
+// FormatOf returns the format of the file named name, from its
+// extension: FormatJSONL for .jsonl and .ndjson, whatever the case, else
+// FormatCSV.
+func FormatOf(name string) string {
+	if ext := strings.ToLower(filepath.Ext(name)); ext == ".jsonl" || ext == ".ndjson" {
+		return FormatJSONL
+	}
+	return FormatCSV
+}
 
 // Columns returns the column names of an import file.
 func Columns() []string {

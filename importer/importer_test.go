@@ -305,3 +305,14 @@ func BenchmarkImportWithoutStore(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 }
+
+func TestFormatOf(t *testing.T) {
+	for name, want := range map[string]string{
+		"people.csv": importer.FormatCSV, "people.JSONL": importer.FormatJSONL, "export.ndjson": importer.FormatJSONL,
+		"people.jsonl.csv": importer.FormatCSV, "people": importer.FormatCSV, "-": importer.FormatCSV,
+	} {
+		if got := importer.FormatOf(name); got != want {
+			t.Errorf("FormatOf(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

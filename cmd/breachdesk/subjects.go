@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -53,10 +52,7 @@ rejected. See docs/subjects-file.md for the columns.`,
 			}
 			path := args[1]
 			if format == "" {
-				format = importer.FormatCSV
-				if ext := strings.ToLower(filepath.Ext(path)); ext == ".jsonl" || ext == ".ndjson" {
-					format = importer.FormatJSONL
-				}
+				format = importer.FormatOf(path)
 			}
 			var in io.Reader = m.Stdin
 			var size int64
