@@ -185,6 +185,7 @@ directory); give a postgres:// URL with --db for large breaches.`,
 		m.reportCommand(),
 		m.campaignCommand(),
 		m.workerCommand(),
+		m.demoCommand(),
 	)
 	return root
 }
