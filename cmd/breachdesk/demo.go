@@ -376,7 +376,9 @@ func (d *demoRun) sendCampaigns(ctx context.Context, ids []int64) ([]string, err
 		}
 		if i == 1 {
 			note := fmt.Sprintf("Notice e-mailed in every person's language (campaign %d); letters queued for those it did not reach; the attorneys general told the same day.", c.ID)
-			told := func(o *assess.Obligation) bool { return o.Recipient == "individuals" || o.Recipient == "attorney_general" }
+			told := func(o *assess.Obligation) bool {
+				return o.Recipient == "individuals" || o.Recipient == "attorney_general"
+			}
 			if err := d.markDone(dpo, id, d.m.Now(), note, told); err != nil {
 				return nil, err
 			}
