@@ -186,6 +186,7 @@ directory); give a postgres:// URL with --db for large breaches.`,
 		m.campaignCommand(),
 		m.workerCommand(),
 		m.demoCommand(),
+		m.drillCommand(),
 	)
 	return root
 }
