@@ -221,6 +221,11 @@ type InquiryService interface {
 	// first, and how many there are in all.
 	FindInquiries(ctx context.Context, filter InquiryFilter) ([]*SealedInquiry, int, error)
 
+	// InquiryBacklog counts what waits in the staff's queue, at a cost
+	// bounded by limit whatever the number of inquiries, so that it can
+	// be asked at every scrape of the metrics.
+	InquiryBacklog(ctx context.Context, limit int) (*InquiryBacklog, error)
+
 	// FindInquiryByReference returns one inquiry. Returns not_found if no
 	// inquiry has the reference.
 	FindInquiryByReference(ctx context.Context, reference string) (*SealedInquiry, error)
@@ -236,6 +241,19 @@ type InquiryService interface {
 	// reference, invalid when upd.Validate fails. In the console, those
 	// with inquiries:manage call it.
 	UpdateInquiry(ctx context.Context, reference string, upd InquiryUpdate) (*SealedInquiry, error)
+}
+
+// InquiryBacklog is what waits in the staff's queue. Each count stops at
+// the limit it was asked with: a count equal to the limit means that many
+// or more.
+type InquiryBacklog struct {
+	// Open and Assigned count the inquiries of those statuses.
+	Open, Assigned int
+	// ReceiptsPending counts the inquiries whose receipt is not mailed.
+	ReceiptsPending int
+	// OldestOpen is when the oldest open inquiry came in; nil when none
+	// is open.
+	OldestOpen *time.Time
 }
 
 // InquiryUpdate changes an inquiry's place in the staff queue; nil fields

@@ -25,6 +25,8 @@ type Resender struct {
 	Messenger Messenger
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// Observer, when set, is told of each notice mailed again.
+	Observer Observer
 	// Every is how often one address may be sent its notices again, so
 	// that the form cannot flood a mailbox; default an hour. Queue bounds
 	// the requests waiting; beyond, requests are dropped. Default 10,000.
@@ -49,6 +51,9 @@ func (r *Resender) Init() {
 	}
 	if r.Now == nil {
 		r.Now = time.Now
+	}
+	if r.Observer == nil {
+		r.Observer = noObserver{}
 	}
 	r.requests = make(chan string, r.Queue)
 	r.recent = map[string]time.Time{}
@@ -112,6 +117,7 @@ func (r *Resender) resend(ctx context.Context, email string) (int, error) {
 		if err := r.Messenger.Send(ctx, mail.ReturnPath, mail.To, mail.Raw); err != nil {
 			return sent, fmt.Errorf("notice %d: %w", n.ID, err)
 		}
+		r.Observer.NoticeResent()
 		sent++
 	}
 	return sent, nil

@@ -74,7 +74,8 @@ func TestResendOnlyToTheAffected(t *testing.T) {
 	}
 
 	again := &mailbox{byTo: map[string][]string{}}
-	r := &campaign.Resender{People: people, Campaigns: campaigns, Keyring: k, Composer: composer, Messenger: again}
+	obs := newObserver()
+	r := &campaign.Resender{People: people, Campaigns: campaigns, Keyring: k, Composer: composer, Messenger: again, Observer: obs}
 	r.Init()
 	ctx, cancel := context.WithCancel(actor)
 	done := make(chan error, 1)
@@ -93,6 +94,9 @@ func TestResendOnlyToTheAffected(t *testing.T) {
 	}
 	if len(again.byTo) != 1 {
 		t.Errorf("messages went to %d addresses, want only the affected one", len(again.byTo))
+	}
+	if got := obs.count("resent"); got != 1 {
+		t.Errorf("the observer counted %d notices resent, want 1", got)
 	}
 	msg, orig := again.byTo["person1@example.com"][0], first.byTo["person1@example.com"][0]
 	code := header(orig, "X-Breachdesk-Code")

@@ -53,6 +53,28 @@ type Messenger interface {
 	Send(ctx context.Context, from, to string, msg []byte) error
 }
 
+// Observer is told what the senders of this package do, to count it;
+// metrics.Registry implements it. Its methods are called from many
+// goroutines at once and must return at once.
+type Observer interface {
+	// NoticeOutcome is told of each outcome a Sender reaches for a
+	// notice it held: NoticeSent, NoticeQueued for a retry, or
+	// NoticeFailed.
+	NoticeOutcome(state breachdesk.NoticeState)
+	// NoticeHandedOver is told how long the relay took to answer one
+	// notice's message, and the outcome it led to.
+	NoticeHandedOver(state breachdesk.NoticeState, took time.Duration)
+	// NoticeResent is told of each notice a Resender mailed again.
+	NoticeResent()
+}
+
+// noObserver counts nothing.
+type noObserver struct{}
+
+func (noObserver) NoticeOutcome(breachdesk.NoticeState)                   {}
+func (noObserver) NoticeHandedOver(breachdesk.NoticeState, time.Duration) {}
+func (noObserver) NoticeResent()                                          {}
+
 // Config tunes a Sender. Zero values take the defaults.
 type Config struct {
 	// WorkerID names this process in the outbox; default host-pid-random.
@@ -124,6 +146,8 @@ type Sender struct {
 	Messenger Messenger
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// Observer, when set, is told each outcome as it happens, for metrics.
+	Observer Observer
 
 	sent, retried, failed atomic.Int64
 	recovered, uncertain  atomic.Int64
@@ -163,6 +187,9 @@ func (s *Sender) Run(ctx context.Context) error {
 	}
 	if s.Logger == nil {
 		s.Logger = slog.New(slog.DiscardHandler)
+	}
+	if s.Observer == nil {
+		s.Observer = noObserver{}
 	}
 	s.drained = make(chan struct{}, 1)
 	if s.Rate > 0 {
@@ -490,6 +517,7 @@ func (s *Sender) prepare(stop, sendCtx context.Context, j *journal, n *breachdes
 	if err != nil {
 		if breachdesk.ErrorCode(err) == breachdesk.EInvalid {
 			s.failed.Add(1)
+			s.Observer.NoticeOutcome(breachdesk.NoticeFailed)
 			j.record(breachdesk.NoticeOutcome{NoticeID: n.Notice.ID, State: breachdesk.NoticeFailed,
 				Error: "not sent: " + breachdesk.ErrorMessage(err), At: s.Now()})
 			return nil, nil
@@ -521,27 +549,36 @@ func (s *Sender) handOver(sendCtx context.Context, j *journal, h *handover) erro
 	if err := <-h.committed; err != nil {
 		return fmt.Errorf("mark notice %d in flight: %w", n.Notice.ID, err)
 	}
+	start := time.Now()
 	sendErr := s.Messenger.Send(sendCtx, mail.ReturnPath, mail.To, mail.Raw)
-	now := s.Now()
+	took, now := time.Since(start), s.Now()
+	outcome := func(state breachdesk.NoticeState) {
+		s.Observer.NoticeHandedOver(state, took)
+		s.Observer.NoticeOutcome(state)
+	}
 	if sendErr == nil {
 		s.sent.Add(1)
+		outcome(breachdesk.NoticeSent)
 		j.record(breachdesk.NoticeOutcome{NoticeID: n.Notice.ID, State: breachdesk.NoticeSent, At: now})
 		return nil
 	}
 	reply := breachdesk.TrimReply(sendErr.Error())
 	if !isTemporary(sendErr) {
 		s.failed.Add(1)
+		outcome(breachdesk.NoticeFailed)
 		j.record(breachdesk.NoticeOutcome{NoticeID: n.Notice.ID, State: breachdesk.NoticeFailed, Error: reply, At: now})
 		return nil
 	}
 	attempts := n.Notice.Attempts + 1
 	if attempts >= s.MaxAttempts {
 		s.failed.Add(1)
+		outcome(breachdesk.NoticeFailed)
 		j.record(breachdesk.NoticeOutcome{NoticeID: n.Notice.ID, State: breachdesk.NoticeFailed,
 			Error: fmt.Sprintf("gave up after %d attempts: %s", attempts, reply), At: now})
 		return nil
 	}
 	s.retried.Add(1)
+	outcome(breachdesk.NoticeQueued)
 	j.record(breachdesk.NoticeOutcome{NoticeID: n.Notice.ID, State: breachdesk.NoticeQueued,
 		NextAttemptAt: now.Add(s.backoff(attempts)), Error: reply, Uncertain: mayHaveDelivered(sendErr), At: now})
 	return nil

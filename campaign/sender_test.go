@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -210,6 +211,78 @@ func TestTemporaryFailuresAreRetried(t *testing.T) {
 		if n.Attempts != want || n.State != breachdesk.NoticeSent {
 			t.Errorf("notice of %s: %d attempts, %s; want %d, sent", n.ExternalID, n.Attempts, n.State, want)
 		}
+	}
+}
+
+// observer records what the senders count.
+type observer struct {
+	mu     sync.Mutex
+	counts map[string]int
+	// handedOver counts the hand-overs timed, by outcome.
+	handedOver map[breachdesk.NoticeState]int
+}
+
+func newObserver() *observer {
+	return &observer{counts: map[string]int{}, handedOver: map[breachdesk.NoticeState]int{}}
+}
+
+func (o *observer) NoticeOutcome(state breachdesk.NoticeState) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.counts[string(state)]++
+}
+
+func (o *observer) NoticeHandedOver(state breachdesk.NoticeState, took time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if took > 0 {
+		o.handedOver[state]++
+	}
+}
+
+func (o *observer) NoticeResent() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.counts["resent"]++
+}
+
+func (o *observer) count(key string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.counts[key]
+}
+
+// TestObserverCountsOutcomes: the observer is told every outcome as the
+// sender's Stats count it, and the time of every hand-over to the relay.
+func TestObserverCountsOutcomes(t *testing.T) {
+	b := setupPeople(t, []string{"a@d0.example", "b@d1.example", "c@d2.example", "d@d0.example", "invalid-1"})
+	m := newMessenger()
+	m.fail = func(to string, attempt int) error {
+		switch {
+		case strings.Contains(to, "@d1.") && attempt == 1:
+			return &smtp.Error{Code: 451, Message: "4.3.0 try again later", Command: "RCPT"}
+		case strings.Contains(to, "@d2."):
+			return &smtp.Error{Code: 550, EnhancedCode: "5.1.1", Message: "no such user", Command: "RCPT"}
+		}
+		return nil
+	}
+	s := b.sender(m)
+	obs := newObserver()
+	s.Observer = obs
+	if err := s.Run(actor); err != nil {
+		t.Fatalf("Run() = %v", err)
+	}
+	st := s.Stats()
+	if st.Sent != 3 || st.Retried != 1 || st.Failed != 2 {
+		t.Fatalf("Stats() = %+v, want 3 sent, 1 retried, 2 failed", st)
+	}
+	want := map[string]int{"sent": 3, "queued": 1, "failed": 2}
+	if got := obs.counts; !maps.Equal(got, want) {
+		t.Errorf("the observer counted %v, want %v", got, want)
+	}
+	// The address that is not one failed before any hand-over.
+	if got, want := obs.handedOver, map[breachdesk.NoticeState]int{breachdesk.NoticeSent: 3, breachdesk.NoticeQueued: 1, breachdesk.NoticeFailed: 1}; !maps.Equal(got, want) {
+		t.Errorf("hand-overs timed: %v, want %v", got, want)
 	}
 }
 

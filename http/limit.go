@@ -150,11 +150,13 @@ func (s *Server) limitRate() func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			now := s.Now()
 			if perClient && !clients.allow(s.clientAddr(r, l.TrustedProxies), now) {
+				s.limited("client")
 				w.Header()["Retry-After"] = clientRetry
 				s.refuse(w, r, http.StatusTooManyRequests, s.site.limited)
 				return
 			}
 			if !global.AllowN(now, 1) {
+				s.limited("global")
 				w.Header()["Retry-After"] = globalRetry
 				s.refuse(w, r, http.StatusTooManyRequests, s.site.limited)
 				return
@@ -176,6 +178,7 @@ func (s *Server) limitInFlight() func(http.Handler) http.Handler {
 			select {
 			case slots <- struct{}{}:
 			default:
+				s.limited("in_flight")
 				w.Header()["Retry-After"] = retry
 				s.refuse(w, r, http.StatusServiceUnavailable, s.site.overloaded)
 				return

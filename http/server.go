@@ -105,6 +105,9 @@ type Server struct {
 	// PublicLimits bounds the public pages' traffic; its zero fields take
 	// the values of DefaultPublicLimits.
 	PublicLimits PublicLimits
+	// Metrics, when set, counts the requests of both listeners and
+	// answers GET /metrics on the console's.
+	Metrics Metrics
 
 	site    *publicSite
 	csrfKey []byte
@@ -159,8 +162,8 @@ func (s *Server) Open() (err error) {
 		s.consoleLn.Close()
 		return fmt.Errorf("listen on %s: %w", s.PublicAddr, err)
 	}
-	s.console = s.newHTTPServer(s.logRequests(securityHeaders(s.consoleRoutes())))
-	s.public = s.newHTTPServer(s.publicRoutes())
+	s.console = s.newHTTPServer(ListenerConsole, s.logRequests(securityHeaders(s.consoleRoutes())))
+	s.public = s.newHTTPServer(ListenerPublic, s.publicRoutes())
 	for srv, ln := range map[*http.Server]net.Listener{s.console: s.consoleLn, s.public: s.publicLn} {
 		go func() {
 			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -199,9 +202,12 @@ func (s *Server) prepareConsole() (err error) {
 	return err
 }
 
-func (s *Server) newHTTPServer(h http.Handler) *http.Server {
+// newHTTPServer returns the server of one listener; its requests are
+// counted outside the recovery from panics, so that a panic counts as the
+// 500 it is answered with.
+func (s *Server) newHTTPServer(listener string, h http.Handler) *http.Server {
 	return &http.Server{
-		Handler:           s.recoverPanics(h),
+		Handler:           s.countRequests(listener, s.recoverPanics(h)),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,

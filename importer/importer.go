@@ -67,6 +67,14 @@ type Progress struct {
 	BytesRead int64
 }
 
+// Observer is told what imports store, to count it; metrics.Registry
+// implements it. Its method must return at once.
+type Observer interface {
+	// PeopleImported is told, after each commit of an import, how many
+	// rows it stored, found stored already and rejected.
+	PeopleImported(imported, duplicates, rejected int64)
+}
+
 // Importer stores people through People, sealing them with Keyring.
 type Importer struct {
 	People  breachdesk.AffectedPersonService
@@ -80,6 +88,9 @@ type Importer struct {
 	Workers int
 	// Progress, when set, is called after each batch.
 	Progress func(Progress)
+	// Observer, when set, is told what each commit stored, for metrics;
+	// unlike Progress, it may be shared by imports running at once.
+	Observer Observer
 }
 
 // batch is a run of rows, processed by a worker and stored by the writer.
@@ -197,6 +208,9 @@ func (im *Importer) Import(ctx context.Context, incidentID int64, name string, r
 			sum.Rejected += pendingRejected
 			sum.Imported += int64(inserted)
 			sum.Duplicates = sum.Read - sum.Rejected - sum.Imported
+			if im.Observer != nil {
+				im.Observer.PeopleImported(int64(inserted), pendingRead-pendingRejected-int64(inserted), pendingRejected)
+			}
 			pending, pendingRead, pendingRejected = pending[:0], 0, 0
 			if im.Progress != nil {
 				im.Progress(Progress{Summary: sum, BytesRead: bytesRead})

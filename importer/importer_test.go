@@ -178,8 +178,22 @@ func TestImportCSV(t *testing.T) {
 	}
 }
 
+// counter adds up what the importer's commits report.
+type counter struct{ imported, duplicates, rejected int64 }
+
+func (c *counter) PeopleImported(imported, duplicates, rejected int64) {
+	c.imported += imported
+	c.duplicates += duplicates
+	c.rejected += rejected
+}
+
 func TestImportAgainStoresNothingNew(t *testing.T) {
 	im, store, _ := newImporter(t, 2)
+	// Commits of a few rows, so that the observer is told of several
+	// per import, and one observer for both imports, as serve shares it.
+	im.CommitSize = 3
+	counted := &counter{}
+	im.Observer = counted
 	data, _ := os.ReadFile(filepath.Join("testdata", "mixed.csv"))
 	var rejects bytes.Buffer
 	if _, err := im.Import(context.Background(), 1, "mixed.csv", bytes.NewReader(data), importer.FormatCSV, &rejects); err != nil {
@@ -191,6 +205,9 @@ func TestImportAgainStoresNothingNew(t *testing.T) {
 	}
 	if sum.Imported != 0 || sum.Duplicates != 5 || len(store.stored) != 4 {
 		t.Fatalf("second import = %+v with %d stored; want nothing new", sum, len(store.stored))
+	}
+	if want := (counter{imported: 4, duplicates: 1 + 5, rejected: 2 * 6}); *counted != want {
+		t.Errorf("the observer counted %+v over both imports, want %+v", *counted, want)
 	}
 }
 

@@ -25,6 +25,35 @@ type InquiryWriter interface {
 	CreateInquiries(ctx context.Context, inquiries []*breachdesk.SealedInquiry) error
 }
 
+// Observer is told what the intake and the mailer do, to count it;
+// metrics.Registry implements it. Its methods must return at once.
+type Observer interface {
+	// InquiryStored is told of each inquiry stored, by its category.
+	InquiryStored(category breachdesk.InquiryCategory)
+	// InquiryMail is told of each receipt or reply (MailReceipt,
+	// MailReply) handed to the relay, and how it went: MailMailed,
+	// MailRefused for good, or MailDeferred by a temporary failure (it is
+	// tried again later).
+	InquiryMail(kind, result string)
+}
+
+// Kinds and results of the mail about inquiries, as Observer.InquiryMail
+// is told them.
+const (
+	MailReceipt = "receipt"
+	MailReply   = "reply"
+
+	MailMailed   = "mailed"
+	MailRefused  = "refused"
+	MailDeferred = "deferred"
+)
+
+// noObserver counts nothing.
+type noObserver struct{}
+
+func (noObserver) InquiryStored(breachdesk.InquiryCategory) {}
+func (noObserver) InquiryMail(kind, result string)          {}
+
 // Intake stores inquiries in groups. Set its fields, call Start, and Close
 // when done.
 type Intake struct {
@@ -38,6 +67,8 @@ type Intake struct {
 	MaxBatch, Queue int
 	// Stored, when set, is called after each commit (to wake the receipts).
 	Stored func()
+	// Observer, when set, is told of each inquiry stored, for metrics.
+	Observer Observer
 
 	// mu guards closed: a submission never sends on a closed channel.
 	mu      sync.RWMutex
@@ -66,6 +97,9 @@ func (in *Intake) Start(ctx context.Context) {
 	}
 	if in.Logger == nil {
 		in.Logger = slog.New(slog.DiscardHandler)
+	}
+	if in.Observer == nil {
+		in.Observer = noObserver{}
 	}
 	in.entries = make(chan *entry, in.Queue)
 	in.done = make(chan struct{})
@@ -173,6 +207,7 @@ func (in *Intake) commit(ctx context.Context, batch []*entry) {
 			s, q := e.sealed, e.inquiry
 			q.ID, q.Reference, q.Status, q.DueAt, q.CreatedAt, q.UpdatedAt = s.ID, s.Reference, s.Status, s.DueAt, s.CreatedAt, s.UpdatedAt
 			q.IncidentID, q.NoticeID = s.IncidentID, s.NoticeID
+			in.Observer.InquiryStored(q.Category)
 		}
 		e.reply <- err
 	}

@@ -90,7 +90,8 @@ func inquiry(i int) *breachdesk.Inquiry {
 
 func TestSubmitStoresInGroups(t *testing.T) {
 	s := &store{block: make(chan struct{})}
-	in := &intake.Intake{Inquiries: s, Keyring: newKeyring(t)}
+	obs := newObserver()
+	in := &intake.Intake{Inquiries: s, Keyring: newKeyring(t), Observer: obs}
 	in.Start(context.Background())
 	const n = 200
 	var wg sync.WaitGroup
@@ -119,6 +120,9 @@ func TestSubmitStoresInGroups(t *testing.T) {
 	}
 	if len(s.rows) != n || len(s.batches) > 3 {
 		t.Errorf("%d stored in %d transactions %v; want all %d in at most 3", len(s.rows), len(s.batches), s.batches, n)
+	}
+	if got := obs.stored[breachdesk.InquiryQuestion]; got != n || len(obs.stored) != 1 {
+		t.Errorf("the observer counted %v stored, want %d questions", obs.stored, n)
 	}
 }
 

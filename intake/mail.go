@@ -51,6 +51,9 @@ type Mailer struct {
 	// Poll is how often it looks for mail to send when nothing wakes it;
 	// default 5 seconds.
 	Poll time.Duration
+	// Observer, when set, is told of each receipt and reply handed to
+	// the relay, for metrics.
+	Observer Observer
 
 	wake chan struct{}
 }
@@ -78,6 +81,9 @@ func (m *Mailer) Init() {
 	}
 	if m.Poll <= 0 {
 		m.Poll = 5 * time.Second
+	}
+	if m.Observer == nil {
+		m.Observer = noObserver{}
 	}
 }
 
@@ -110,8 +116,14 @@ func (m *Mailer) Run(ctx context.Context) error {
 // and returned as refused.
 func (m *Mailer) handOver(kind, reference string, send func() error) (refused, err error) {
 	err = send()
-	if err != nil && smtp.IsTemporary(err) {
+	switch {
+	case err == nil:
+		m.Observer.InquiryMail(kind, MailMailed)
+	case smtp.IsTemporary(err):
+		m.Observer.InquiryMail(kind, MailDeferred)
 		return nil, err
+	default:
+		m.Observer.InquiryMail(kind, MailRefused)
 	}
 	if err != nil {
 		m.Logger.Warn("a mail about an inquiry was refused", slog.String("kind", kind),
@@ -140,7 +152,7 @@ func (m *Mailer) sendReceipts(ctx context.Context) (int, error) {
 			break
 		}
 		// A receipt refused for good is done with: the inquiry is there.
-		if _, err := m.handOver("receipt", s.Reference, func() error { return m.sendReceipt(ctx, org, q) }); err != nil {
+		if _, err := m.handOver(MailReceipt, s.Reference, func() error { return m.sendReceipt(ctx, org, q) }); err != nil {
 			sendErr = err
 			break
 		}
@@ -187,7 +199,7 @@ func (m *Mailer) sendReplies(ctx context.Context) (int, error) {
 			sendErr = err
 			break
 		}
-		refused, err := m.handOver("reply", s.Reference, func() error { return m.sendReply(ctx, org, q, reply) })
+		refused, err := m.handOver(MailReply, s.Reference, func() error { return m.sendReply(ctx, org, q, reply) })
 		if err != nil {
 			sendErr = err
 			break

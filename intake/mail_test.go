@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"mime"
 	"net/mail"
 	"slices"
@@ -86,6 +87,29 @@ func (r *relay) Send(_ context.Context, from, to string, msg []byte) error {
 	return nil
 }
 
+// observer records what the intake and the mailer count.
+type observer struct {
+	mu     sync.Mutex
+	stored map[breachdesk.InquiryCategory]int
+	mail   map[string]int // "kind result"
+}
+
+func newObserver() *observer {
+	return &observer{stored: map[breachdesk.InquiryCategory]int{}, mail: map[string]int{}}
+}
+
+func (o *observer) InquiryStored(c breachdesk.InquiryCategory) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.stored[c]++
+}
+
+func (o *observer) InquiryMail(kind, result string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.mail[kind+" "+result]++
+}
+
 // TestMailerReplies hands the staff's replies to the relay: each sent one
 // is marked sent, one refused for good is marked refused with the relay's
 // answer, and a temporary failure stops the round with nothing marked
@@ -115,7 +139,7 @@ func TestMailerReplies(t *testing.T) {
 			return &breachdesk.Organization{Name: "Marketplace SAS", Language: "en"}, nil
 		}},
 		From: "Marketplace SAS <privacy@marketplace.example>", ReturnPath: "bounces@marketplace.example", Domain: "marketplace.example",
-		Now: func() time.Time { return now }, Poll: time.Hour}
+		Now: func() time.Time { return now }, Poll: time.Hour, Observer: newObserver()}
 	m.Init()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -143,6 +167,10 @@ func TestMailerReplies(t *testing.T) {
 	}
 	if store.replies[3].SentAt != nil {
 		t.Error("the reply that failed for now is marked")
+	}
+	counted := m.Observer.(*observer).mail
+	if want := map[string]int{"reply mailed": 2, "reply refused": 1, "reply deferred": 1}; !maps.Equal(counted, want) {
+		t.Errorf("the observer counted %v, want %v", counted, want)
 	}
 
 	msg, err := mail.ReadMessage(bytes.NewReader(rl.accepted[0]))

@@ -263,6 +263,7 @@ type InquiryService struct {
 	CreateInquiriesFunc        func(ctx context.Context, inquiries []*breachdesk.SealedInquiry) error
 	FindInquiriesFunc          func(ctx context.Context, filter breachdesk.InquiryFilter) ([]*breachdesk.SealedInquiry, int, error)
 	FindInquiryByReferenceFunc func(ctx context.Context, reference string) (*breachdesk.SealedInquiry, error)
+	InquiryBacklogFunc         func(ctx context.Context, limit int) (*breachdesk.InquiryBacklog, error)
 	MarkInquiryReceiptsFunc    func(ctx context.Context, ids []int64, at time.Time) error
 	UpdateInquiryFunc          func(ctx context.Context, reference string, upd breachdesk.InquiryUpdate) (*breachdesk.SealedInquiry, error)
 }
@@ -280,6 +281,11 @@ func (s *InquiryService) FindInquiries(ctx context.Context, filter breachdesk.In
 // FindInquiryByReference calls FindInquiryByReferenceFunc.
 func (s *InquiryService) FindInquiryByReference(ctx context.Context, reference string) (*breachdesk.SealedInquiry, error) {
 	return s.FindInquiryByReferenceFunc(ctx, reference)
+}
+
+// InquiryBacklog calls InquiryBacklogFunc.
+func (s *InquiryService) InquiryBacklog(ctx context.Context, limit int) (*breachdesk.InquiryBacklog, error) {
+	return s.InquiryBacklogFunc(ctx, limit)
 }
 
 // MarkInquiryReceipts calls MarkInquiryReceiptsFunc.

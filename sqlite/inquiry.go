@@ -62,6 +62,27 @@ func (s *InquiryService) FindInquiries(ctx context.Context, filter breachdesk.In
 	return inquiries, n, nil
 }
 
+// InquiryBacklog counts what waits through the indexes of the queue and
+// of the receipts, each count stopping at limit.
+func (s *InquiryService) InquiryBacklog(ctx context.Context, limit int) (*breachdesk.InquiryBacklog, error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var b breachdesk.InquiryBacklog
+	err = tx.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM (SELECT 1 FROM inquiries WHERE status = 'open' LIMIT ?1)),
+		(SELECT COUNT(*) FROM (SELECT 1 FROM inquiries WHERE status = 'assigned' LIMIT ?1)),
+		(SELECT COUNT(*) FROM (SELECT 1 FROM inquiries WHERE receipt_sent_at IS NULL LIMIT ?1)),
+		(SELECT created_at FROM inquiries WHERE status = 'open' ORDER BY created_at LIMIT 1)`, max(limit, 0)).
+		Scan(&b.Open, &b.Assigned, &b.ReceiptsPending, timeColumn{&b.OldestOpen})
+	if err != nil {
+		return nil, fmt.Errorf("inquiry backlog: %w", FormatError(err))
+	}
+	return &b, nil
+}
+
 // FindInquiryByReference returns one inquiry, or not_found.
 func (s *InquiryService) FindInquiryByReference(ctx context.Context, reference string) (*breachdesk.SealedInquiry, error) {
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})

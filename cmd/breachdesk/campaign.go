@@ -16,9 +16,12 @@ import (
 
 	"github.com/breachdesk/breachdesk"
 	"github.com/breachdesk/breachdesk/campaign"
+	"github.com/breachdesk/breachdesk/metrics"
 	"github.com/breachdesk/breachdesk/notice"
 	"github.com/breachdesk/breachdesk/pdf"
 	"github.com/spf13/cobra"
+
+	bdhttp "github.com/breachdesk/breachdesk/http"
 )
 
 func (m *Main) campaignCommand() *cobra.Command {
@@ -635,7 +638,11 @@ func (m *Main) workerCommand() *cobra.Command {
 (SIGINT or SIGTERM: it finishes the messages being handed over and gives the
 rest back). Start several, on one machine or many, against one PostgreSQL
 database: each claims its own notices, and when one dies the others take its
-notices over (within 30 seconds, at once on the same machine).`,
+notices over (within 30 seconds, at once on the same machine).
+
+With --metrics-addr it answers GET /metrics there for Prometheus (the
+notices it sent, retried and failed, and the relay's time to answer) and
+GET /healthz. See docs/metrics.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -648,6 +655,16 @@ notices over (within 30 seconds, at once on the same machine).`,
 				return err
 			}
 			defer pool.Close()
+			if m.Config.MetricsAddr != "" {
+				reg := metrics.New()
+				sender.Observer = reg
+				ms := &bdhttp.MetricsServer{Addr: m.Config.MetricsAddr, Metrics: reg, Logger: m.logger}
+				if err := ms.Open(); err != nil {
+					return fmt.Errorf("--metrics-addr: %w", err)
+				}
+				defer ms.Close()
+				m.logger.Info("serving metrics", "url", ms.URL()+"/metrics")
+			}
 			m.logger.Info("worker started", "backend", s.backend)
 			err = sender.Run(ctx)
 			st := sender.Stats()
@@ -657,5 +674,6 @@ notices over (within 30 seconds, at once on the same machine).`,
 	}
 	flags.register(cmd)
 	m.Config.registerMailFlags(cmd.Flags())
+	m.Config.registerWorkerFlags(cmd.Flags())
 	return cmd
 }

@@ -44,6 +44,9 @@ type Config struct {
 	BounceDomain string `json:"bounce_domain"`
 	// SMTPAddr is where serve listens for those notifications; empty: off.
 	SMTPAddr string `json:"smtp_addr"`
+	// MetricsAddr is where worker answers GET /metrics and /healthz;
+	// empty: off. serve answers /metrics on Addr.
+	MetricsAddr string `json:"metrics_addr"`
 	// PublicURL is the address people type to reach the public pages, as
 	// printed in the notices; default: http:// and PublicAddr.
 	PublicURL string `json:"public_url"`
@@ -91,6 +94,7 @@ type setting struct {
 	persistent       bool // a flag of every command, not only serve
 	mail             bool // a flag of the commands that send mail: serve, worker, campaign
 	serveOnly        bool // a flag of serve alone
+	workerOnly       bool // a flag of worker alone
 }
 
 func settings() []setting {
@@ -112,6 +116,9 @@ func settings() []setting {
 		{flag: "smtp-addr", env: "BREACHDESK_SMTP_ADDR", serveOnly: true,
 			usage: "address of the inbound SMTP listener for bounces (delivery status notifications); empty: off",
 			field: func(c *Config) *string { return &c.SMTPAddr }},
+		{flag: "metrics-addr", env: "BREACHDESK_METRICS_ADDR", workerOnly: true,
+			usage: "address where worker answers GET /metrics (Prometheus) and /healthz; empty: off (serve answers /metrics on --addr)",
+			field: func(c *Config) *string { return &c.MetricsAddr }},
 		{flag: "public-client-rate", env: "BREACHDESK_PUBLIC_CLIENT_RATE", serveOnly: true,
 			usage: "requests per second the public pages take from one client (IPv4 address or IPv6 /64), or inf (default 10, bursts of 50)",
 			field: func(c *Config) *string { return &c.PublicClientRate }},
@@ -165,7 +172,16 @@ func (c *Config) registerFlags(flags *pflag.FlagSet) {
 // settings.
 func (c *Config) registerServeFlags(flags *pflag.FlagSet) {
 	for _, s := range settings() {
-		if !s.persistent {
+		if !s.persistent && !s.workerOnly {
+			flags.StringVar(s.field(c), s.flag, *s.field(c), s.usage+" [$"+s.env+"]")
+		}
+	}
+}
+
+// registerWorkerFlags adds the settings only worker takes.
+func (c *Config) registerWorkerFlags(flags *pflag.FlagSet) {
+	for _, s := range settings() {
+		if s.workerOnly {
 			flags.StringVar(s.field(c), s.flag, *s.field(c), s.usage+" [$"+s.env+"]")
 		}
 	}
@@ -274,6 +290,7 @@ variables and defaults, with passwords masked. Each setting:
 		},
 	}
 	m.Config.registerServeFlags(cmd.Flags())
+	m.Config.registerWorkerFlags(cmd.Flags())
 	jsonFlag(cmd, &asJSON)
 	return cmd
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/breachdesk/breachdesk/intake"
 	"github.com/breachdesk/breachdesk/keyring"
 	"github.com/breachdesk/breachdesk/lookup"
+	"github.com/breachdesk/breachdesk/metrics"
 	"github.com/breachdesk/breachdesk/smtp"
 	"golang.org/x/time/rate"
 
@@ -32,10 +33,10 @@ const publicConnections = 4
 
 // startPublic gives srv what the public pages need and starts the work
 // behind them: the intake that stores inquiries, and the mailing of their
-// receipts, of the staff's replies and of notices asked for again. stop,
-// called once srv is closed, stores what was handed in and stops the
-// rest.
-func (m *Main) startPublic(ctx context.Context, s *store, srv *bdhttp.Server) (stop func(), err error) {
+// receipts, of the staff's replies and of notices asked for again, all
+// counted in reg (nil: not counted). stop, called once srv is closed,
+// stores what was handed in and stops the rest.
+func (m *Main) startPublic(ctx context.Context, s *store, srv *bdhttp.Server, reg *metrics.Registry) (stop func(), err error) {
 	k, err := m.openKeyring(ctx, s)
 	if err != nil {
 		return nil, err
@@ -47,19 +48,19 @@ func (m *Main) startPublic(ctx context.Context, s *store, srv *bdhttp.Server) (s
 	// The console's look-up needs the same keyring, opened here once.
 	srv.PersonFinder = &lookup.Finder{People: s.People, Incidents: s.Incidents, Campaigns: s.Campaigns, Keys: k}
 	srv.InquiryOpener, srv.ReplySealer = k, k
-	srv.PeopleImporter = &importer.Importer{People: s.People, Keyring: k}
+	srv.PeopleImporter = &importer.Importer{People: s.People, Keyring: k, Observer: reg}
 	srv.IncidentPageService = s.IncidentPages
 	// Every process of one install derives the same key, so that a form
 	// served by one is accepted by another and after a restart.
 	srv.PublicKey = k.Derive("public-forms")
 
-	in := &intake.Intake{Inquiries: s.Inquiries, Keyring: k, Logger: m.logger}
+	in := &intake.Intake{Inquiries: s.Inquiries, Keyring: k, Logger: m.logger, Observer: reg}
 	srv.InquiryIntake = in
-	mailer := &intake.Mailer{Store: inquiryMailStore{s.Inquiries, s.InquiryReplies}, Organizations: s.Organizations, Keyring: k, VerifyURL: m.verifyURL(), Logger: m.logger, Now: m.Now}
+	mailer := &intake.Mailer{Store: inquiryMailStore{s.Inquiries, s.InquiryReplies}, Organizations: s.Organizations, Keyring: k, VerifyURL: m.verifyURL(), Logger: m.logger, Now: m.Now, Observer: reg}
 	mailer.Init()
 	in.Stored = mailer.Wake
 	srv.ReplyStored = mailer.Wake
-	resender := &campaign.Resender{People: s.People, Campaigns: s.Campaigns, Keyring: k, Logger: m.logger, Now: m.Now}
+	resender := &campaign.Resender{People: s.People, Campaigns: s.Campaigns, Keyring: k, Logger: m.logger, Now: m.Now, Observer: reg}
 	resender.Init()
 	srv.NoticeResender = resender
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/breachdesk/breachdesk"
+	"github.com/breachdesk/breachdesk/metrics"
 	"github.com/breachdesk/breachdesk/smtp"
 
 	bdhttp "github.com/breachdesk/breachdesk/http"
@@ -51,6 +52,12 @@ storing every inquiry handed in.`,
 			}
 			srv.Logger = m.logger
 			srv.Now = m.Now
+			reg := metrics.New()
+			srv.Metrics = reg
+			if err := reg.Register(&metrics.State{Incidents: s.Incidents, Inquiries: s.Inquiries, Campaigns: s.Campaigns,
+				Logger: m.logger, Now: m.Now}); err != nil {
+				return err
+			}
 			srv.OrganizationService = s.Organizations
 			srv.IncidentService = s.Incidents
 			srv.IncidentEventService = s.Events
@@ -71,7 +78,7 @@ storing every inquiry handed in.`,
 				return err
 			}
 			collectLessGarbage()
-			stopPublic, err := m.startPublic(ctx, s, srv)
+			stopPublic, err := m.startPublic(ctx, s, srv, reg)
 			if err != nil {
 				return err
 			}
@@ -80,7 +87,7 @@ storing every inquiry handed in.`,
 				return err
 			}
 			if m.Config.SMTPAddr != "" {
-				bounces, err := m.bounceServer(ctx, s)
+				bounces, err := m.bounceServer(ctx, s, reg)
 				if err != nil {
 					srv.Close()
 					stopPublic()
@@ -107,8 +114,9 @@ storing every inquiry handed in.`,
 	return cmd
 }
 
-// bounceServer starts the inbound SMTP listener that records bounces.
-func (m *Main) bounceServer(ctx context.Context, s *store) (*smtp.BounceServer, error) {
+// bounceServer starts the inbound SMTP listener that records bounces, and
+// counts them in reg.
+func (m *Main) bounceServer(ctx context.Context, s *store, reg *metrics.Registry) (*smtp.BounceServer, error) {
 	k, err := m.openKeyring(ctx, s)
 	if err != nil {
 		return nil, err
@@ -130,8 +138,11 @@ func (m *Main) bounceServer(ctx context.Context, s *store) (*smtp.BounceServer, 
 	actor := breachdesk.NewContextWithActor(context.WithoutCancel(ctx), breachdesk.Actor{Kind: breachdesk.ActorSystem, Name: "bounces"})
 	bs := &smtp.BounceServer{Addr: m.Config.SMTPAddr, Domain: domain, Key: k.Derive("verp"), Logger: m.logger,
 		OnBounce: func(_ context.Context, b smtp.Bounce) error {
-			_, err := s.Campaigns.RecordNoticeOutcomes(actor, "", []breachdesk.NoticeOutcome{{
+			ignored, err := s.Campaigns.RecordNoticeOutcomes(actor, "", []breachdesk.NoticeOutcome{{
 				NoticeID: b.NoticeID, State: breachdesk.NoticeBounced, Error: b.Status + " " + b.Diagnostic, At: m.Now()}})
+			if err == nil && ignored == 0 {
+				reg.NoticeOutcome(breachdesk.NoticeBounced)
+			}
 			return err
 		}}
 	if err := bs.Start(ctx); err != nil {

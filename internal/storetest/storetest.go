@@ -88,6 +88,7 @@ func Exercise(t *testing.T, open OpenFunc) {
 	t.Run("UpdateInquiry", func(t *testing.T) { t.Parallel(); testUpdateInquiry(t, open) })
 	t.Run("ObligationStatus", func(t *testing.T) { t.Parallel(); testObligationStatus(t, open) })
 	t.Run("InquiryReplies", func(t *testing.T) { t.Parallel(); testInquiryReplies(t, open) })
+	t.Run("InquiryBacklog", func(t *testing.T) { t.Parallel(); testInquiryBacklog(t, open) })
 }
 
 // equate ignores the difference between a nil and an empty list, which no
