@@ -309,6 +309,15 @@ func TestConfigMasksSecrets(t *testing.T) {
 	if strings.Contains(stdout.String(), "s3cret-pw") || !strings.Contains(stdout.String(), "db.internal") {
 		t.Fatalf("config --json = %s, want the password masked and the host shown", stdout.String())
 	}
+	for _, dsn := range []string{
+		"postgres://breachdesk@db.internal/breachdesk?sslmode=require&password=s3cret-pw",
+		"host=db.internal password=s3cret-pw dbname=breachdesk",
+		"smtp://relay:s3cret-pw@mail.internal:587",
+	} {
+		if got := maskDSN(dsn); strings.Contains(got, "s3cret-pw") || !strings.Contains(got, "internal") {
+			t.Errorf("maskDSN(%q) = %q, want the password masked and the host shown", dsn, got)
+		}
+	}
 }
 
 func TestServe(t *testing.T) {
