@@ -453,10 +453,9 @@ func (d *demoRun) mailInquiries(ctx context.Context) error {
 		return err
 	}
 	defer pool.Close()
-	address, domain, _ := fromAddress(composer.From)
 	mailer := &intake.Mailer{Store: inquiryMailStore{d.s.Inquiries, d.s.InquiryReplies}, Organizations: d.s.Organizations, Keyring: d.k,
-		VerifyURL: d.m.verifyURL(), Logger: d.m.logger, Now: d.m.Now, Poll: 100 * time.Millisecond,
-		Renderer: composer.Renderer, Messenger: pool, Signer: composer.Signer, From: composer.From, ReturnPath: address, Domain: domain}
+		VerifyURL: d.m.verifyURL(), Logger: d.m.logger, Now: d.m.Now, Poll: 100 * time.Millisecond}
+	mailVia(mailer, composer, pool)
 	mailer.Init()
 	work, stop := context.WithCancel(breachdesk.NewContextWithActor(ctx, breachdesk.Actor{Kind: breachdesk.ActorSystem, Name: "mailer"}))
 	done := make(chan struct{})
@@ -510,20 +509,10 @@ func (d *demoRun) printSummary(passwords []string, box *demo.Mailbox, ids []int6
 		}
 		fmt.Fprintf(w, "  %s?code=%s   a notice of incident %d, checked as its recipient would\n", m.verifyURL(), code, ids[i])
 	}
-	if kept := box.Kept(); len(kept) > 0 {
-		for _, msg := range kept {
-			if msg.Code != "" && msg.Code == codeOrEmpty(codes, 0) {
-				fmt.Fprintf(w, "The notice with the first code is %s.\n", msg.File)
-				break
-			}
+	for _, msg := range box.Kept() {
+		if msg.Code != "" && msg.Code == codes[0] {
+			fmt.Fprintf(w, "The notice with the first code is %s.\n", msg.File)
+			break
 		}
 	}
-}
-
-// codeOrEmpty returns codes[i], or "" when there is none.
-func codeOrEmpty(codes []string, i int) string {
-	if i < len(codes) {
-		return codes[i]
-	}
-	return ""
 }

@@ -79,9 +79,7 @@ func (m *Main) startPublic(ctx context.Context, s *store, srv *bdhttp.Server, re
 			if composer == nil {
 				return
 			}
-			address, domain, _ := fromAddress(composer.From) // checked by NewMailComposer
-			mailer.Renderer, mailer.Messenger, mailer.Signer = composer.Renderer, pool, composer.Signer
-			mailer.From, mailer.ReturnPath, mailer.Domain = composer.From, address, domain
+			mailVia(mailer, composer, pool)
 			resender.Composer, resender.Messenger = composer, pool
 			wg.Go(func() { mailer.Run(work) })
 			wg.Go(func() { resender.Run(work) })
@@ -95,6 +93,14 @@ func (m *Main) startPublic(ctx context.Context, s *store, srv *bdhttp.Server, re
 			pool.Close()
 		}
 	}, nil
+}
+
+// mailVia has mailer send like the notices composer builds, From the
+// same address, signed with the same keys, through pool.
+func mailVia(mailer *intake.Mailer, composer *campaign.MailComposer, pool intake.Messenger) {
+	address, domain, _ := fromAddress(composer.From) // checked by NewMailComposer
+	mailer.Renderer, mailer.Messenger, mailer.Signer = composer.Renderer, pool, composer.Signer
+	mailer.From, mailer.ReturnPath, mailer.Domain = composer.From, address, domain
 }
 
 // inquiryMailStore is the store of the inquiries and of their replies,
